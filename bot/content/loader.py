@@ -12,6 +12,7 @@ from bot.content.model import Contact, Content, Entry, EntryText, Source, Topic
 from bot.content.problems import ERROR, ContentInvalid, Problem
 from bot.content.yamlfile import YamlFile, read_yaml
 from nlu.languages import USER_LANGS
+from nlu.translit import latn_to_cyrl_markup
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DERIVED = {"uz-Cyrl": "uz"}  # variant -> the variant it is transliterated from when missing
@@ -260,8 +261,6 @@ def _opt_str(value: Any) -> str | None:
 
 def _derive(own: dict | None, base: dict | None) -> dict:
     """Fill a script variant from its base variant through the transliterator."""
-    from nlu.translit import latn_to_cyrl_markup  # imported late: only uz-Cyrl needs it
-
     own = own or {"topics": {}, "contacts": {}, "urgent_phrases": [], "entries": {}}
     if base is None:
         return own

@@ -1,0 +1,119 @@
+"""The `komek` command line: demo, run, db, content, i18n."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import Settings, SettingsError, load_settings, require_live
+
+log = logging.getLogger("komek")
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+async def _demo(settings: Settings, host: str, port: int) -> None:
+    from bot.app import Komek
+    from bot.sandbox.server import run_sandbox
+
+    async with run_sandbox(host=host, port=port) as sandbox:
+        demo = settings.model_copy(
+            update={
+                "api_base": sandbox.base_url,
+                "operator_chat_id": sandbox.client.operator_chat_id,
+                "bot_token": None,
+            }
+        )
+        komek = await Komek.create(demo)
+        print(f"Komek demo: open {sandbox.base_url}/ in a browser (Ctrl-C stops it)", flush=True)
+        try:
+            await komek.start_polling()
+        finally:
+            await komek.close()
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import Komek
+
+    require_live(settings)
+    komek = await Komek.create(settings)
+    try:
+        if settings.mode == "webhook":
+            await komek.run_webhook()
+        else:
+            await komek.start_polling()
+    finally:
+        await komek.close()
+
+
+def _content(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content import cli
+
+    return cli.main(args, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="komek", description="Komek hotline bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="the bot against a local sandbox Telegram, no token needed")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8081)
+    sub.add_parser("run", help="the bot against Telegram (needs KOMEK_BOT_TOKEN)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    content = sub.add_parser("content", help="check and report on content/ and locales/")
+    content.add_argument("action", choices=["check", "coverage", "export-po", "import-po", "gaps"])
+    content.add_argument("--markdown", action="store_true", help="coverage as Markdown")
+    content.add_argument("--dir", default="po", help="folder for export-po / import-po")
+    i18n = sub.add_parser("i18n", help="interface translations (pybabel workflow)")
+    i18n.add_argument("action", choices=["extract", "update", "compile"])
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"komek: {exc}", file=sys.stderr)
+        return 2
+    _logging(settings)
+    actions: dict[str, Callable[[], int | None]] = {
+        "demo": lambda: asyncio.run(_demo(settings, args.host, args.port)),
+        "run": lambda: asyncio.run(_run(settings)),
+        "db": lambda: _db(settings),
+        "content": lambda: _content(args, settings),
+        "i18n": lambda: _i18n(args.action, settings),
+    }
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            return actions[args.command]() or 0
+    except SettingsError as exc:
+        print(f"komek: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _db(settings: Settings) -> int:
+    from db.database import upgrade_sync
+
+    upgrade_sync(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _i18n(action: str, settings: Settings) -> int:
+    from bot.i18n_tools import run
+
+    return run(action, settings.locales_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

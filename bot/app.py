@@ -1,0 +1,116 @@
+"""The composition root: settings in, a running bot out. Nothing here is a global."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.content.problems import Problem
+from bot.core.engine import Engine
+from bot.core.i18n import Catalogs
+from bot.knowledge import KnowledgeStore
+from bot.services.tickets import Tickets
+from bot.services.users import Users
+from bot.telegram import errors, operators, private
+from bot.telegram.middlewares import DeduplicateUpdates, OnePerUser
+from bot.telegram.relay import Relay
+from bot.telegram.retry import RetryAfterMiddleware
+from db.database import make_engine, make_sessions, upgrade
+from nlu.languages import USER_LANGS
+
+log = logging.getLogger(__name__)
+
+SANDBOX_TOKEN = "100000:SANDBOX-TOKEN-NOT-SECRET"
+COMMANDS = ("start", "menu", "language", "delete")
+# Telegram app language codes for the command descriptions (uz-Cyrl users get Uzbek Latin).
+APP_LANGS = {"kk": "kk", "ru": "ru", "uz": "uz", "ky": "ky", "tg": "tg"}
+
+
+def make_bot(settings: Settings) -> Bot:
+    token = settings.bot_token.get_secret_value() if settings.bot_token else SANDBOX_TOKEN
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    session.middleware(RetryAfterMiddleware())
+    return Bot(token, session=session)
+
+
+@dataclass
+class Komek:
+    """One bot process: its database, content, engine, and the dispatcher that drives them."""
+
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+    store: KnowledgeStore
+    relay: Relay
+    db: AsyncEngine
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @classmethod
+    async def create(cls, settings: Settings, bot: Bot | None = None) -> Komek:
+        assert settings.operator_chat_id is not None, "operator_chat_id is required"
+        await upgrade(settings.database_url)
+        db = make_engine(settings.database_url)
+        sessions = make_sessions(db)
+        catalogs = Catalogs(settings.locales_dir)
+        store = await asyncio.to_thread(KnowledgeStore, settings.content_dir)
+        bot = bot or make_bot(settings)
+        users, tickets = Users(sessions), Tickets(sessions)
+        relay = Relay(bot, tickets, users, catalogs, settings.operator_chat_id,
+                      settings.operator_lang)
+        dispatcher = Dispatcher(
+            engine=Engine(store.current, catalogs), users=users, relay=relay, catalogs=catalogs
+        )
+        dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
+        dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
+        dispatcher.include_routers(operators.router, private.router, errors.router)
+        return cls(settings, bot, dispatcher, store, relay, db)
+
+    async def _content_broken(self, problems: list[Problem]) -> None:
+        _o = self.relay.catalogs.operator(self.settings.operator_lang)
+        lines = [_o("Content change refused; the bot keeps the last good content:")]
+        lines += [str(p) for p in problems[:20]]
+        await self.bot.send_message(self.relay.group_id, "\n".join(lines)[:4000])
+
+    async def _set_commands(self) -> None:
+        for lang, code in APP_LANGS.items():
+            _ = self.relay.catalogs.user(lang)
+            described = {
+                "start": _("Start again"),
+                "menu": _("Topics"),
+                "language": _("Change language"),
+                "delete": _("Delete my data"),
+            }
+            commands = [BotCommand(command=c, description=described[c]) for c in COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=code)
+            if lang == "ru":
+                await self.bot.set_my_commands(commands)
+
+    async def start_polling(self, polling_timeout: int = 10) -> None:
+        """Run until stopped: poll updates, watch the content. Pending updates are kept."""
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self._set_commands()
+        self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
+        log.info("polling %s (languages: %s)", self.settings.api_base, ", ".join(USER_LANGS))
+        await self.dispatcher.start_polling(
+            self.bot, polling_timeout=polling_timeout, handle_signals=False,
+            close_bot_session=False, allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(RuntimeError):
+            await self.dispatcher.stop_polling()
+        await self.bot.session.close()
+        await self.db.dispose()

@@ -1,0 +1,78 @@
+"""All settings, read once at start from the environment and `.env` (prefix KOMEK_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KOMEK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = Field(
+        None, description="Token from @BotFather. Not needed for `komek demo`."
+    )
+    operator_chat_id: int | None = Field(
+        None, description="Id of the operators' forum supergroup (starts with -100)."
+    )
+    database_url: str = Field(
+        f"sqlite+aiosqlite:///{ROOT / 'var' / 'komek.sqlite3'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    mode: Literal["polling", "webhook"] = Field("polling", description="How updates arrive.")
+    webhook_url: str | None = Field(None, description="Public HTTPS URL of the webhook (webhook mode).")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
+    webhook_host: str = Field("127.0.0.1", description="Address the webhook server listens on.")
+    webhook_port: int = Field(8080, description="Port the webhook server listens on.")
+    api_base: str = Field(TELEGRAM_API, description="Bot API server base URL.")
+    content_dir: Path = Field(ROOT / "content", description="Folder of the FAQ content.")
+    locales_dir: Path = Field(ROOT / "locales", description="Folder of the gettext catalogs.")
+    operator_lang: str = Field("ru", description="Language of operator-facing text: ru, kk or en.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @field_validator("api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("operator_lang")
+    @classmethod
+    def _operator_lang(cls, value: str) -> str:
+        if value not in ("ru", "kk", "en"):
+            raise ValueError("must be ru, kk or en")
+        return value
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "KOMEK_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"setting {name} is invalid: {first['msg']}") from None
+
+
+def require_live(settings: Settings) -> None:
+    """Settings that running against the real Telegram needs."""
+    if settings.bot_token is None:
+        raise SettingsError("setting KOMEK_BOT_TOKEN is missing: get one from @BotFather")
+    if settings.operator_chat_id is None:
+        raise SettingsError("setting KOMEK_OPERATOR_CHAT_ID is missing: the operators' group id")
+    if settings.mode == "webhook" and not settings.webhook_url:
+        raise SettingsError("setting KOMEK_WEBHOOK_URL is missing: webhook mode needs it")

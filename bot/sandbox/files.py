@@ -1,0 +1,180 @@
+"""In-memory file storage with Telegram-like file_id / file_unique_id / file_path."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import struct
+import zlib
+from dataclasses import dataclass
+
+# Prefixes make ids look like Telegram's and keep kinds distinguishable when debugging.
+_PREFIX = {
+    "photo": "AgACAgI",
+    "voice": "AwACAgI",
+    "audio": "CQACAgI",
+    "document": "BQACAgI",
+    "video": "BAACAgI",
+    "video_note": "DQACAgI",
+    "animation": "CgACAgI",
+    "sticker": "CAACAgI",
+}
+_FOLDER = {
+    "photo": "photos",
+    "voice": "voice",
+    "audio": "music",
+    "document": "documents",
+    "video": "videos",
+    "video_note": "video_notes",
+    "animation": "animations",
+    "sticker": "stickers",
+}
+_EXT = {
+    "photo": "jpg",
+    "voice": "oga",
+    "audio": "mp3",
+    "document": "pdf",
+    "video": "mp4",
+    "video_note": "mp4",
+    "animation": "mp4",
+    "sticker": "webp",
+}
+MIME = {
+    "voice": "audio/ogg",
+    "audio": "audio/mpeg",
+    "document": "application/pdf",
+    "video": "video/mp4",
+    "video_note": "video/mp4",
+    "animation": "video/mp4",
+    "photo": "image/png",
+    "sticker": "image/webp",
+}
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    kind: str
+    data: bytes
+    file_name: str | None
+    mime_type: str | None
+    file_path: str
+    width: int = 0
+    height: int = 0
+    thumb_id: str | None = None  # a smaller photo size made from the same bytes
+
+    @property
+    def file_size(self) -> int:
+        return len(self.data)
+
+
+def png_bytes(width: int = 64, height: int = 48, seed: int = 0) -> bytes:
+    """A small valid PNG of one colour (the colour depends on ``seed``)."""
+    color = bytes(((seed * 67) % 256, (seed * 151 + 90) % 256, (seed * 37 + 160) % 256))
+    raw = b"".join(b"\x00" + color * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG, if recognisable."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return width, height
+            i += 2 + length
+    return None
+
+
+def fake_bytes(kind: str, seed: int = 0) -> bytes:
+    """Plausible bytes for a generated file of the given kind."""
+    if kind == "photo":
+        return png_bytes(640, 480, seed=seed)
+    noise = hashlib.sha256(f"{kind}:{seed}".encode()).digest() * 8
+    headers = {
+        "voice": b"OggS\x00\x02",
+        "audio": b"ID3\x03\x00",
+        "document": b"%PDF-1.4\n% sandbox document\n",
+        "sticker": b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+    }
+    return headers.get(kind, b"\x00\x00\x00\x18ftypmp42") + noise
+
+
+class FileStore:
+    """Files by file_id, file_unique_id and file_path."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, StoredFile] = {}
+        self.by_path: dict[str, StoredFile] = {}
+        self._counter = 0
+
+    def add(
+        self,
+        kind: str,
+        data: bytes,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+    ) -> StoredFile:
+        self._counter += 1
+        unique = "AQAD" + hashlib.sha1(data + kind.encode()).hexdigest()[:12]
+        file_id = f"{_PREFIX.get(kind, 'BQACAgI')}AAxkBAAI{self._counter:05d}{secrets.token_hex(6)}"
+        path = f"{_FOLDER.get(kind, 'documents')}/file_{self._counter}.{_EXT.get(kind, 'bin')}"
+        stored = StoredFile(
+            file_id=file_id,
+            file_unique_id=unique,
+            kind=kind,
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type or MIME.get(kind),
+            file_path=path,
+        )
+        if kind in ("photo", "sticker"):
+            default = (512, 512) if kind == "sticker" else (1280, 960)
+            stored.width, stored.height = image_size(data) or default
+        self.by_id[file_id] = stored
+        self.by_path[path] = stored
+        return stored
+
+    def generate(self, kind: str, file_name: str | None = None) -> StoredFile:
+        """Store generated bytes of ``kind`` (used when a person sends media)."""
+        return self.add(kind, fake_bytes(kind, self._counter + 1), file_name=file_name)
+
+    def thumbnail(self, photo: StoredFile, side: int = 320) -> StoredFile | None:
+        """The smaller size of a photo (created once), or ``None`` if it is small already."""
+        if max(photo.width, photo.height) <= side:
+            return None
+        thumb = self.by_id.get(photo.thumb_id or "")
+        if thumb is None:
+            thumb = self.add("photo", photo.data, mime_type=photo.mime_type)
+            scale = side / max(photo.width, photo.height)
+            thumb.width = max(1, round(photo.width * scale))
+            thumb.height = max(1, round(photo.height * scale))
+            photo.thumb_id = thumb.file_id
+        return thumb
+
+    def get(self, file_id: str) -> StoredFile | None:
+        return self.by_id.get(file_id)
+
+    def clear(self) -> None:
+        self.by_id.clear()
+        self.by_path.clear()

@@ -1,0 +1,43 @@
+"""Users: what the engine needs to know of them, and the changes it asks for."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.core.messages import DeleteData, SetConsent, SetLanguage, UserView
+from db import repositories as repo
+from db.models import utcnow
+
+
+class Users:
+    def __init__(self, sessions: async_sessionmaker):
+        self._sessions = sessions
+
+    async def view(self, user_id: int) -> UserView:
+        async with self._sessions.begin() as session:
+            user = await repo.get_or_create_user(session, user_id)
+            user.last_seen_at = utcnow()
+            user.blocked = False  # they wrote to us, so they have not blocked the bot
+            ticket = await repo.open_ticket_of(session, user_id)
+            return UserView(
+                user_id=user_id,
+                lang=user.lang,
+                consented=user.consent_at is not None,
+                open_ticket=ticket.id if ticket else None,
+            )
+
+    async def apply(self, user_id: int, action: SetLanguage | SetConsent | DeleteData) -> None:
+        async with self._sessions.begin() as session:
+            if isinstance(action, DeleteData):
+                await repo.delete_user(session, user_id)
+                return
+            user = await repo.get_or_create_user(session, user_id)
+            if isinstance(action, SetLanguage):
+                user.lang = action.lang
+            elif isinstance(action, SetConsent):
+                user.consent_at = utcnow() if action.accepted else None
+
+    async def mark_blocked(self, user_id: int) -> None:
+        async with self._sessions.begin() as session:
+            user = await repo.get_or_create_user(session, user_id)
+            user.blocked = True

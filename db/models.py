@@ -1,0 +1,111 @@
+"""The database schema: users, tickets and their messages, relayed ids, processed updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    lang: Mapped[str | None] = mapped_column(String(8))  # a USER_LANGS variant, e.g. uz-Cyrl
+    consent_at: Mapped[dt.datetime | None]
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # At most one open ticket per user: two first messages at once cannot make two.
+        Index(
+            "one_open_ticket_per_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+        Index("tickets_by_topic", "group_chat_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|taken|closed
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(String(64))  # content topic or intent id
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class TicketMessage(Base):
+    """One message of a ticket's conversation, for the history operators see."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # in (user) | out (operator) | note
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, ...
+    text: Mapped[str | None] = mapped_column(Text)  # masked; purged after the ticket closes
+    sender_id: Mapped[int | None] = mapped_column(BigInteger)
+    relayed: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MessageLink(Base):
+    """A relayed message: its id in the user's chat and in the operators' group."""
+
+    __tablename__ = "message_links"
+    __table_args__ = (
+        UniqueConstraint("user_chat_id", "user_message_id", name="link_user_side"),
+        UniqueConstraint("group_chat_id", "group_message_id", name="link_group_side"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    user_chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_message_id: Mapped[int] = mapped_column(BigInteger)
+    group_chat_id: Mapped[int] = mapped_column(BigInteger)
+    group_message_id: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(8))  # to_group | to_user
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """Telegram delivers at least once: an update id seen here is never handled again."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

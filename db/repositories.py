@@ -1,0 +1,91 @@
+"""Queries over the models. Each takes a session and never commits: services do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import MessageLink, ProcessedUpdate, Ticket, TicketMessage, User, utcnow
+
+
+async def claim_update(session: AsyncSession, update_id: int) -> bool:
+    """Record an update as processed; False when it was processed before."""
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedUpdate(update_id=update_id))
+        return True
+    except IntegrityError:
+        return False
+
+
+async def prune_updates(session: AsyncSession, older_than: dt.datetime) -> None:
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than))
+
+
+async def get_or_create_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        try:
+            async with session.begin_nested():
+                user = User(id=user_id)
+                session.add(user)
+        except IntegrityError:  # created at the same moment by another process
+            user = await session.get(User, user_id)
+            assert user is not None
+    return user
+
+
+async def open_ticket_of(session: AsyncSession, user_id: int) -> Ticket | None:
+    return await session.scalar(
+        select(Ticket).where(Ticket.user_id == user_id, Ticket.status != "closed")
+    )
+
+
+async def ticket_by_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Ticket | None:
+    return await session.scalar(
+        select(Ticket)
+        .where(Ticket.group_chat_id == chat_id, Ticket.thread_id == thread_id)
+        .order_by(Ticket.id.desc())
+    )
+
+
+async def create_ticket(
+    session: AsyncSession, user_id: int, lang: str, subject: str | None, urgent: bool
+) -> Ticket | None:
+    """A new open ticket, or None when the user has one already (unique index)."""
+    try:
+        async with session.begin_nested():
+            ticket = Ticket(user_id=user_id, lang=lang, subject=subject, urgent=urgent)
+            session.add(ticket)
+        return ticket
+    except IntegrityError:
+        return None
+
+
+async def close_ticket(session: AsyncSession, ticket_id: int, resolution: str) -> bool:
+    """Close an open ticket; False when it was closed already."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status != "closed")
+        .values(status="closed", resolution=resolution, closed_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+async def add_message(session: AsyncSession, **fields: object) -> TicketMessage:
+    message = TicketMessage(**fields)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def add_link(session: AsyncSession, **fields: object) -> None:
+    session.add(MessageLink(**fields))
+    await session.flush()
+
+
+async def delete_user(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(User).where(User.id == user_id))
