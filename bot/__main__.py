@@ -43,9 +43,9 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
 
 
 async def _run(settings: Settings) -> None:
+    require_live(settings)
     from bot.app import Komek
 
-    require_live(settings)
     komek = await Komek.create(settings)
     try:
         if settings.mode == "webhook":

@@ -64,8 +64,9 @@ class Komek:
         store = await asyncio.to_thread(KnowledgeStore, settings.content_dir)
         bot = bot or make_bot(settings)
         users, tickets = Users(sessions), Tickets(sessions)
-        relay = Relay(bot, tickets, users, catalogs, settings.operator_chat_id,
-                      settings.operator_lang)
+        relay = Relay(
+            bot, tickets, users, catalogs, settings.operator_chat_id, settings.operator_lang
+        )
         dispatcher = Dispatcher(
             engine=Engine(store.current, catalogs), users=users, relay=relay, catalogs=catalogs
         )
@@ -101,8 +102,11 @@ class Komek:
         self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
         log.info("polling %s (languages: %s)", self.settings.api_base, ", ".join(USER_LANGS))
         await self.dispatcher.start_polling(
-            self.bot, polling_timeout=polling_timeout, handle_signals=False,
-            close_bot_session=False, allowed_updates=self.dispatcher.resolve_used_update_types(),
+            self.bot,
+            polling_timeout=polling_timeout,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
 
     async def close(self) -> None:

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     mode: Literal["polling", "webhook"] = Field("polling", description="How updates arrive.")
-    webhook_url: str | None = Field(None, description="Public HTTPS URL of the webhook (webhook mode).")
+    webhook_url: str | None = Field(
+        None, description="Public HTTPS URL of the webhook (webhook mode)."
+    )
     webhook_secret: SecretStr | None = Field(
         None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
     )

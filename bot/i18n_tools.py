@@ -31,10 +31,20 @@ def extract(locales_dir: Path) -> None:
     os.chdir(ROOT)  # references in the catalogs stay relative: bot/core/engine.py:80
     for domain, (keyword, _locales) in DOMAINS.items():
         _pybabel(
-            "extract", "--no-default-keywords", "-k", keyword, "--sort-by-file",
-            "--project", "Komek", "--copyright-holder", "Komek contributors",
-            "--msgid-bugs-address", "translations@komek.invalid",
-            "-o", str(locales_dir / f"{domain}.pot"), "bot",
+            "extract",
+            "--no-default-keywords",
+            "-k",
+            keyword,
+            "--sort-by-file",
+            "--project",
+            "Komek",
+            "--copyright-holder",
+            "Komek contributors",
+            "--msgid-bugs-address",
+            "translations@komek.invalid",
+            "-o",
+            str(locales_dir / f"{domain}.pot"),
+            "bot",
         )
 
 

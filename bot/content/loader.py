@@ -63,7 +63,9 @@ class _Reader:
         topic_ids = self._topic_ids(topics_doc)
         contacts = self._contacts(contacts_doc)
         entries = self._entries(entries_doc, set(topic_ids), set(contacts))
-        texts = {lang: self._texts(doc, entries, contacts) for lang, doc in lang_docs.items() if doc}
+        texts = {
+            lang: self._texts(doc, entries, contacts) for lang, doc in lang_docs.items() if doc
+        }
         for variant, base in DERIVED.items():
             texts[variant] = _derive(texts.get(variant), texts.get(base))
         topics = tuple(
@@ -110,13 +112,17 @@ class _Reader:
         allowed = {"id", "phone", "web", "city", "hours", "verified", "source"}
         for i, item in enumerate(self._list(doc, "contacts")):
             if not isinstance(item, dict) or not ID.match(str(item.get("id", ""))):
-                self.problems.append(doc.problem(doc.data["contacts"], i, "a contact needs an 'id:'"))
+                self.problems.append(
+                    doc.problem(doc.data["contacts"], i, "a contact needs an 'id:'")
+                )
                 continue
             self._unknown_keys(doc, item, allowed)
             if not isinstance(item.get("verified"), bool):
                 self.problems.append(doc.problem(item, "id", "write 'verified: true' or 'false'"))
             if not item.get("phone") and not item.get("web"):
-                self.problems.append(doc.problem(item, "id", "a contact needs a 'phone:' or 'web:'"))
+                self.problems.append(
+                    doc.problem(item, "id", "a contact needs a 'phone:' or 'web:'")
+                )
             if item["id"] in contacts:
                 self.problems.append(doc.problem(item, "id", f"contact '{item['id']}' twice"))
             contacts[item["id"]] = {
@@ -161,10 +167,13 @@ class _Reader:
                 "note": str(item.get("note", "")),
             }
             if kind == "faq" and meta["topic"] not in topics:
-                self.problems.append(doc.problem(
-                    item, "topic" if "topic" in item else "id",
-                    f"unknown topic '{meta['topic']}'; use one of: {', '.join(sorted(topics))}",
-                ))
+                self.problems.append(
+                    doc.problem(
+                        item,
+                        "topic" if "topic" in item else "id",
+                        f"unknown topic '{meta['topic']}'; use one of: {', '.join(sorted(topics))}",
+                    )
+                )
             for ref in meta["related"]:
                 if ref not in ids:
                     self.problems.append(
@@ -172,9 +181,11 @@ class _Reader:
                     )
             for ref in meta["contacts"]:
                 if ref not in contacts:
-                    self.problems.append(doc.problem(
-                        item, "contacts", f"unknown contact '{ref}'; add it to contacts.yaml"
-                    ))
+                    self.problems.append(
+                        doc.problem(
+                            item, "contacts", f"unknown contact '{ref}'; add it to contacts.yaml"
+                        )
+                    )
             entries[eid] = meta
         return entries
 
@@ -209,7 +220,9 @@ class _Reader:
     def _texts(self, doc: YamlFile, entries: dict[str, dict], contacts: dict) -> dict:
         data = doc.data
         self._unknown_keys(
-            doc, data, {"language", "needs_review", "topics", "contacts", "urgent_phrases", "entries"}
+            doc,
+            data,
+            {"language", "needs_review", "topics", "contacts", "urgent_phrases", "entries"},
         )
         default_review = bool(data.get("needs_review", True))
         result: dict[str, Any] = {
@@ -227,12 +240,16 @@ class _Reader:
             return result
         for eid, item in raw_entries.items():
             if eid not in entries:
-                self.problems.append(doc.problem(
-                    raw_entries, eid, f"'{eid}' is not in entries.yaml; add it there first"
-                ))
+                self.problems.append(
+                    doc.problem(
+                        raw_entries, eid, f"'{eid}' is not in entries.yaml; add it there first"
+                    )
+                )
                 continue
             if not isinstance(item, dict):
-                self.problems.append(doc.problem(raw_entries, eid, "expected title/answer/examples"))
+                self.problems.append(
+                    doc.problem(raw_entries, eid, "expected title/answer/examples")
+                )
                 continue
             self._unknown_keys(doc, item, {"title", "answer", "examples", "needs_review"})
             examples = item.get("examples") or []
@@ -250,9 +267,11 @@ class _Reader:
     def _unknown_keys(self, doc: YamlFile, item: dict, allowed: set[str]) -> None:
         for key in item:
             if key not in allowed:
-                self.problems.append(doc.problem(
-                    item, key, f"unknown field '{key}'; allowed: {', '.join(sorted(allowed))}"
-                ))
+                self.problems.append(
+                    doc.problem(
+                        item, key, f"unknown field '{key}'; allowed: {', '.join(sorted(allowed))}"
+                    )
+                )
 
 
 def _opt_str(value: Any) -> str | None:
@@ -264,8 +283,9 @@ def _derive(own: dict | None, base: dict | None) -> dict:
     own = own or {"topics": {}, "contacts": {}, "urgent_phrases": [], "entries": {}}
     if base is None:
         return own
-    result = {key: dict(value) if isinstance(value, dict) else list(value)
-              for key, value in own.items()}
+    result = {
+        key: dict(value) if isinstance(value, dict) else list(value) for key, value in own.items()
+    }
     for section in ("topics", "contacts"):
         for key, value in base[section].items():
             result[section].setdefault(key, latn_to_cyrl_markup(value))

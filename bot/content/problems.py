@@ -27,7 +27,9 @@ class ContentInvalid(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         errors = [p for p in problems if p.severity == ERROR]
-        super().__init__(f"{len(errors)} error(s) in content; first: {errors[0] if errors else '-'}")
+        super().__init__(
+            f"{len(errors)} error(s) in content; first: {errors[0] if errors else '-'}"
+        )
 
     @property
     def errors(self) -> list[Problem]:

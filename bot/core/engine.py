@@ -12,8 +12,8 @@ from bot.core import render
 from bot.core.i18n import Catalogs
 from bot.core.messages import (
     Button,
-    DeleteData,
     Decision,
+    DeleteData,
     Feedback,
     Inbound,
     OpenTicket,
@@ -102,9 +102,12 @@ class Engine:
         if call.kind == cb.CONSENT and call.arg in ("0", "1"):
             accepted = call.arg == "1"
             intro = _("Thank you.") if accepted else _("Fine: we keep only your language.")
-            reply = render.main_menu(content, lang, _, intro + " " + _(
-                "Choose a topic, or write your question in your own words."
-            ))
+            reply = render.main_menu(
+                content,
+                lang,
+                _,
+                intro + " " + _("Choose a topic, or write your question in your own words."),
+            )
             return Decision((reply,), (SetConsent(accepted),), lang=lang, outcome="consent")
         if call.kind == cb.MENU:
             return self._say(render.main_menu(content, lang, _), lang, "menu")
@@ -172,9 +175,12 @@ class Engine:
         intent = result.intent
         if result.outcome == "answer" and intent in ("greeting", "thanks"):
             intro = _("Hello!") if intent == "greeting" else _("You are welcome!")
-            reply = render.main_menu(k.content, lang, _, intro + " " + _(
-                "Choose a topic, or write your question in your own words."
-            ))
+            reply = render.main_menu(
+                k.content,
+                lang,
+                _,
+                intro + " " + _("Choose a topic, or write your question in your own words."),
+            )
             return self._with_switch(Decision((reply,), lang=lang, outcome=intent), switch_to)
         if result.outcome == "answer" and intent == "talk_to_human":
             return self._escalate(user, lang, message_id=event.message_id)
@@ -187,8 +193,11 @@ class Engine:
         gap = Unanswered(text, lang, result.outcome, nearest)
         if result.outcome == "clarify":
             choices = [
-                k.content.entries[i] for i in nearest if i in k.content.entries
-                and k.content.entries[i].is_faq and lang in k.content.entries[i].texts
+                k.content.entries[i]
+                for i in nearest
+                if i in k.content.entries
+                and k.content.entries[i].is_faq
+                and lang in k.content.entries[i].texts
             ]
             if choices:
                 rows = tuple(
@@ -198,12 +207,13 @@ class Engine:
                 reply = Reply(_("Did you mean one of these?"), rows)
                 decision = Decision((reply,), (gap,), lang=lang, outcome="clarify")
                 return self._with_switch(decision, switch_to)
-        reply = render.main_menu(k.content, lang, _, _(
-            "I did not find an answer to that. Choose a topic, or talk to a person."
-        ))
-        return self._with_switch(
-            Decision((reply,), (gap,), lang=lang, outcome="none"), switch_to
+        reply = render.main_menu(
+            k.content,
+            lang,
+            _,
+            _("I did not find an answer to that. Choose a topic, or talk to a person."),
         )
+        return self._with_switch(Decision((reply,), (gap,), lang=lang, outcome="none"), switch_to)
 
     def _with_switch(self, decision: Decision, switch_to: str | None) -> Decision:
         if switch_to is None:
@@ -214,7 +224,10 @@ class Engine:
             ((Button(NATIVE_NAMES[switch_to], cb.encode(cb.SWITCH, switch_to)),),),
         )
         return Decision(
-            decision.replies + (offer,), decision.actions, decision.notice, decision.lang,
+            (*decision.replies, offer),
+            decision.actions,
+            decision.notice,
+            decision.lang,
             decision.outcome + "+switch_offer",
         )
 
@@ -243,7 +256,11 @@ class Engine:
         return self._say(render.answer(k.content, entry, lang, _), lang, why, entry_id)
 
     def _urgent(
-        self, k: Knowledge, lang: str, intent: str | None, message_id: int | None,
+        self,
+        k: Knowledge,
+        lang: str,
+        intent: str | None,
+        message_id: int | None,
         answer_too: bool = False,
     ) -> Decision:
         _ = self._catalogs.user(lang)
@@ -261,10 +278,12 @@ class Engine:
         if user.open_ticket is not None:
             reply = Reply(_("You are already talking to our team. Write here: they read it."))
             return Decision((reply,), lang=lang, outcome="already_open")
-        reply = Reply(_(
-            "I am passing your conversation to a person. Write your question here; "
-            "an operator will answer in this chat."
-        ))
+        reply = Reply(
+            _(
+                "I am passing your conversation to a person. Write your question here; "
+                "an operator will answer in this chat."
+            )
+        )
         action = OpenTicket(lang, subject=subject, message_id=message_id)
         return Decision((reply,), (action,), lang=lang, outcome="escalate")
 

@@ -45,7 +45,9 @@ class Catalogs:
 
     def __init__(self, locales_dir: Path):
         compile_catalogs(locales_dir)
-        self._user = {lang: self._load(locales_dir, loc, USER_DOMAIN) for lang, loc in LOCALES.items()}
+        self._user = {
+            lang: self._load(locales_dir, loc, USER_DOMAIN) for lang, loc in LOCALES.items()
+        }
         self._operator = {
             lang: self._load(locales_dir, loc, OPERATOR_DOMAIN)
             for lang, loc in OPERATOR_LOCALES.items()
@@ -71,9 +73,7 @@ def babel_locale(lang: str) -> Locale:
 
 def format_wait(lang: str, seconds: float) -> str:
     """A waiting time in words, e.g. "5 минут"."""
-    return format_timedelta(
-        dt.timedelta(seconds=seconds), threshold=1.0, locale=babel_locale(lang)
-    )
+    return format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale=babel_locale(lang))
 
 
 def format_day(lang: str, day: dt.date) -> str:

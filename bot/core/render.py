@@ -71,7 +71,9 @@ def topic_questions(content: Content, topic_id: str, lang: str, _: Gettext) -> R
 def answer(content: Content, entry: Entry, lang: str, _: Gettext) -> Reply:
     text = entry.texts.get(lang)
     if text is None:  # content check reports it; never leave the user without a reply
-        return Reply(_("Sorry, this answer is not available in your language yet."), _after(entry, _))
+        return Reply(
+            _("Sorry, this answer is not available in your language yet."), _after(entry, _)
+        )
     body = expand_contacts(content, text.answer, lang, _)
     return Reply(f"<b>{html.escape(text.title)}</b>\n\n{body}", _after(entry, _, content, lang))
 

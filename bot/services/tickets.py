@@ -25,8 +25,14 @@ class TicketView:
 
 def _view(ticket: Ticket) -> TicketView:
     return TicketView(
-        ticket.id, ticket.user_id, ticket.status, ticket.urgent, ticket.lang, ticket.subject,
-        ticket.group_chat_id, ticket.thread_id,
+        ticket.id,
+        ticket.user_id,
+        ticket.status,
+        ticket.urgent,
+        ticket.lang,
+        ticket.subject,
+        ticket.group_chat_id,
+        ticket.thread_id,
     )
 
 
@@ -85,8 +91,13 @@ class Tickets:
         """Store one message of the conversation and, when relayed, its ids on both sides."""
         async with self._sessions.begin() as session:
             await repo.add_message(
-                session, ticket_id=ticket.id, direction=direction, kind=kind, text=text,
-                sender_id=sender_id, user_message_id=user_message_id,
+                session,
+                ticket_id=ticket.id,
+                direction=direction,
+                kind=kind,
+                text=text,
+                sender_id=sender_id,
+                user_message_id=user_message_id,
                 relayed=group_message_id is not None and user_message_id is not None,
             )
             if direction == "out" and ticket.status == "waiting":
@@ -96,8 +107,11 @@ class Tickets:
             if user_message_id is not None and group_message_id is not None:
                 assert ticket.group_chat_id is not None
                 await repo.add_link(
-                    session, ticket_id=ticket.id, user_chat_id=ticket.user_id,
-                    user_message_id=user_message_id, group_chat_id=ticket.group_chat_id,
+                    session,
+                    ticket_id=ticket.id,
+                    user_chat_id=ticket.user_id,
+                    user_message_id=user_message_id,
+                    group_chat_id=ticket.group_chat_id,
                     group_message_id=group_message_id,
                     direction="to_group" if direction == "in" else "to_user",
                 )

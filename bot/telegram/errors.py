@@ -18,7 +18,9 @@ router = Router(name="errors")
 async def on_error(event: ErrorEvent, bot: Bot, relay: Relay, users: Users) -> bool:
     update = event.update
     log.error(
-        "update %s failed: %s", update.update_id, type(event.exception).__name__,
+        "update %s failed: %s",
+        update.update_id,
+        type(event.exception).__name__,
         exc_info=event.exception,
     )
     message = update.message
@@ -35,8 +37,10 @@ async def on_error(event: ErrorEvent, bot: Bot, relay: Relay, users: Users) -> b
         _ = relay.catalogs.user(lang)
         await bot.send_message(
             message.chat.id,
-            _("Sorry, something went wrong on our side. Your message is not lost: "
-              "it was passed to a person, who will answer here."),
+            _(
+                "Sorry, something went wrong on our side. Your message is not lost: "
+                "it was passed to a person, who will answer here."
+            ),
         )
     except Exception as exc:  # the fallback itself failed: the log line above stays
         log.error("update %s: fallback failed: %s", update.update_id, type(exc).__name__)

@@ -25,8 +25,14 @@ router.message.filter(InOperatorGroup())
 router.callback_query.filter(InOperatorGroup())
 
 SERVICE = {
-    "forum_topic_created", "forum_topic_edited", "forum_topic_closed", "forum_topic_reopened",
-    "new_chat_members", "left_chat_member", "pinned_message", "general_forum_topic_hidden",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_closed",
+    "forum_topic_reopened",
+    "new_chat_members",
+    "left_chat_member",
+    "pinned_message",
+    "general_forum_topic_hidden",
     "general_forum_topic_unhidden",
 }
 

@@ -43,14 +43,23 @@ def inbound_of(message: Message) -> Inbound:
         text = None
     media = None if message.text is not None else kind_of(message)
     return Inbound(
-        user_id=message.chat.id, message_id=message.message_id, text=text,
-        command=command, media=media,
+        user_id=message.chat.id,
+        message_id=message.message_id,
+        text=text,
+        command=command,
+        media=media,
     )
 
 
 @router.message()
-async def on_message(message: Message, bot: Bot, engine: Engine, users: Users, relay: Relay,
-                     gaps: object | None = None) -> None:
+async def on_message(
+    message: Message,
+    bot: Bot,
+    engine: Engine,
+    users: Users,
+    relay: Relay,
+    gaps: object | None = None,
+) -> None:
     user = await users.view(message.chat.id)
     decision = engine.handle(inbound_of(message), user)
     log.info("message %s: %s", message.message_id, decision.outcome)
@@ -58,8 +67,14 @@ async def on_message(message: Message, bot: Bot, engine: Engine, users: Users, r
 
 
 @router.callback_query()
-async def on_button(query: CallbackQuery, bot: Bot, engine: Engine, users: Users, relay: Relay,
-                    gaps: object | None = None) -> None:
+async def on_button(
+    query: CallbackQuery,
+    bot: Bot,
+    engine: Engine,
+    users: Users,
+    relay: Relay,
+    gaps: object | None = None,
+) -> None:
     user = await users.view(query.from_user.id)
     decision = engine.handle(Inbound(user_id=query.from_user.id, callback=query.data), user)
     log.info("button: %s", decision.outcome)
@@ -70,8 +85,15 @@ async def on_button(query: CallbackQuery, bot: Bot, engine: Engine, users: Users
 
 
 async def execute(
-    decision: Decision, bot: Bot, chat_id: int, users: Users, relay: Relay, *,
-    message: Message | None = None, edit: Message | None = None, gaps: object | None = None,
+    decision: Decision,
+    bot: Bot,
+    chat_id: int,
+    users: Users,
+    relay: Relay,
+    *,
+    message: Message | None = None,
+    edit: Message | None = None,
+    gaps: object | None = None,
 ) -> None:
     """Carry out the engine's decision: store what changed, answer, hand over to a person."""
     for action in decision.actions:
@@ -102,7 +124,8 @@ async def execute(
             if action.message_id is not None:
                 source = message if message and message.message_id == action.message_id else None
                 await relay.copy_to_group(
-                    ticket, action.message_id,
+                    ticket,
+                    action.message_id,
                     kind_of(source) if source else "message",
                     (source.text or source.caption) if source else None,
                 )

@@ -8,11 +8,11 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from nlu.gaps import mask
 
 from bot.core.i18n import Catalogs
 from bot.services.tickets import Tickets, TicketView
 from bot.services.users import Users
-from nlu.gaps import mask
 from nlu.languages import NATIVE_NAMES
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,13 @@ def kind_of(message: Message) -> str:
 
 class Relay:
     def __init__(
-        self, bot: Bot, tickets: Tickets, users: Users, catalogs: Catalogs,
-        group_id: int, operator_lang: str = "ru",
+        self,
+        bot: Bot,
+        tickets: Tickets,
+        users: Users,
+        catalogs: Catalogs,
+        group_id: int,
+        operator_lang: str = "ru",
     ):
         self.bot = bot
         self.tickets = tickets
@@ -43,9 +48,7 @@ class Relay:
         self.operator_lang = operator_lang
 
     # -- tickets ---------------------------------------------------------------------------
-    async def open(
-        self, user_id: int, lang: str, subject: str | None, urgent: bool
-    ) -> TicketView:
+    async def open(self, user_id: int, lang: str, subject: str | None, urgent: bool) -> TicketView:
         ticket, created = await self.tickets.open(user_id, lang, subject, urgent)
         if created or ticket.thread_id is None:
             ticket = await self._make_topic(ticket)
@@ -65,20 +68,26 @@ class Relay:
             [
                 _o("<b>Ticket #{number}</b>").format(number=ticket.id)
                 + (" · " + _o("URGENT") if ticket.urgent else ""),
-                _o("Language: {language}").format(language=NATIVE_NAMES.get(ticket.lang, ticket.lang)),
+                _o("Language: {language}").format(
+                    language=NATIVE_NAMES.get(ticket.lang, ticket.lang)
+                ),
                 _o("Subject: {subject}").format(subject=html.escape(ticket.subject or "—")),
                 _o("Write in this topic to answer the person; they see you as «operator».")
-                + " " + _o("Messages starting with // stay here."),
+                + " "
+                + _o("Messages starting with // stay here."),
             ]
         )
         close = InlineKeyboardMarkup(
-            inline_keyboard=[[
-                InlineKeyboardButton(text=_o("✅ Close"), callback_data=f"{CLOSE}:{ticket.id}")
-            ]]
+            inline_keyboard=[
+                [InlineKeyboardButton(text=_o("✅ Close"), callback_data=f"{CLOSE}:{ticket.id}")]
+            ]
         )
         await self.bot.send_message(
-            self.group_id, header, parse_mode="HTML",
-            message_thread_id=topic.message_thread_id, reply_markup=close,
+            self.group_id,
+            header,
+            parse_mode="HTML",
+            message_thread_id=topic.message_thread_id,
+            reply_markup=close,
         )
         refreshed = await self.tickets.get(ticket.id)
         assert refreshed is not None
@@ -86,8 +95,9 @@ class Relay:
 
     # -- user -> operators -----------------------------------------------------------------
     async def to_group(self, ticket: TicketView, message: Message) -> None:
-        await self.copy_to_group(ticket, message.message_id, kind_of(message),
-                                 message.text or message.caption)
+        await self.copy_to_group(
+            ticket, message.message_id, kind_of(message), message.text or message.caption
+        )
 
     async def copy_to_group(
         self, ticket: TicketView, message_id: int, kind: str, text: str | None
@@ -108,8 +118,12 @@ class Relay:
                 self.group_id, ticket.user_id, message_id, message_thread_id=ticket.thread_id
             )
         await self.tickets.record(
-            ticket, direction="in", kind=kind, text=mask(text) if text else None,
-            sender_id=ticket.user_id, user_message_id=message_id,
+            ticket,
+            direction="in",
+            kind=kind,
+            text=mask(text) if text else None,
+            sender_id=ticket.user_id,
+            user_message_id=message_id,
             group_message_id=copied.message_id,
         )
 
@@ -120,8 +134,13 @@ class Relay:
         operator = message.from_user.id if message.from_user else None
         if text and text.startswith("//"):
             await self.tickets.record(
-                ticket, direction="note", kind=kind_of(message), text=mask(text),
-                sender_id=operator, user_message_id=None, group_message_id=message.message_id,
+                ticket,
+                direction="note",
+                kind=kind_of(message),
+                text=mask(text),
+                sender_id=operator,
+                user_message_id=None,
+                group_message_id=message.message_id,
             )
             return True
         try:
@@ -130,8 +149,12 @@ class Relay:
             await self.user_unreachable(ticket)
             return False
         await self.tickets.record(
-            ticket, direction="out", kind=kind_of(message), text=mask(text) if text else None,
-            sender_id=operator, user_message_id=copied.message_id,
+            ticket,
+            direction="out",
+            kind=kind_of(message),
+            text=mask(text) if text else None,
+            sender_id=operator,
+            user_message_id=copied.message_id,
             group_message_id=message.message_id,
         )
         return True
@@ -157,8 +180,10 @@ class Relay:
         try:
             await self.bot.send_message(
                 ticket.user_id,
-                _("The operator has closed this conversation. Write /menu for the topics, "
-                   "or write again to talk to a person."),
+                _(
+                    "The operator has closed this conversation. Write /menu for the topics, "
+                    "or write again to talk to a person."
+                ),
             )
         except TelegramForbiddenError:
             await self.users.mark_blocked(ticket.user_id)

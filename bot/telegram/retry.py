@@ -26,7 +26,9 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 wait = min(float(exc.retry_after), self.max_wait)
                 log.warning(
                     "429 on %s: waiting %.1fs (attempt %d)",
-                    type(method).__name__, wait, attempt,
+                    type(method).__name__,
+                    wait,
+                    attempt,
                 )
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")

@@ -1,0 +1,79 @@
+"""The content and its classifier, loaded once, swapped atomically when the files change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from nlu.classifier import Classifier
+
+from bot.content.loader import read_content
+from bot.content.model import Content
+from bot.content.problems import ERROR, ContentInvalid, Problem
+from bot.core.engine import Knowledge
+
+log = logging.getLogger(__name__)
+
+OnBroken = Callable[[list[Problem]], Awaitable[None]]
+
+
+def build_knowledge(content: Content) -> Knowledge:
+    classifier = Classifier.build(
+        content.examples(), content.urgent_ids, urgent_phrases=content.urgent_phrases
+    )
+    return Knowledge(content, classifier)
+
+
+def load_knowledge(content_dir: Path) -> Knowledge:
+    content, problems = read_content(content_dir)
+    if content is None or any(p.severity == ERROR for p in problems):
+        raise ContentInvalid(problems)
+    return build_knowledge(content)
+
+
+def _stamp(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(content_dir.rglob("*.yaml"))
+    )
+
+
+class KnowledgeStore:
+    """Holds the current knowledge; a broken change never replaces the last good one."""
+
+    def __init__(self, content_dir: Path, knowledge: Knowledge | None = None):
+        self.content_dir = content_dir
+        self._stamp = _stamp(content_dir)
+        self._current = knowledge or load_knowledge(content_dir)
+
+    def current(self) -> Knowledge:
+        return self._current
+
+    async def reload_if_changed(self, on_broken: OnBroken | None = None) -> bool:
+        stamp = _stamp(self.content_dir)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            knowledge = await asyncio.to_thread(load_knowledge, self.content_dir)
+        except ContentInvalid as exc:
+            log.error(
+                "content change refused: %d error(s); the last good content keeps serving",
+                len(exc.errors),
+            )
+            if on_broken is not None:
+                await on_broken(exc.errors)
+            return False
+        self._current = knowledge
+        log.info("content reloaded: version %s", knowledge.content.version)
+        return True
+
+    async def watch(self, on_broken: OnBroken | None = None, every: float = 2.0) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.reload_if_changed(on_broken)
+            except Exception:  # keep watching whatever happens to one reload
+                log.exception("content reload failed")
