@@ -11,13 +11,16 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
-from sqlalchemy.ext.asyncio import AsyncEngine
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.config import Settings
 from bot.content.problems import Problem
 from bot.core.engine import Engine
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
+from bot.services.retention import purge_forever
 from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.telegram import errors, operators, private
@@ -52,6 +55,7 @@ class Komek:
     store: KnowledgeStore
     relay: Relay
     db: AsyncEngine
+    sessions: async_sessionmaker
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
@@ -73,7 +77,7 @@ class Komek:
         dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
         dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
         dispatcher.include_routers(operators.router, private.router, errors.router)
-        return cls(settings, bot, dispatcher, store, relay, db)
+        return cls(settings, bot, dispatcher, store, relay, db, sessions)
 
     async def _content_broken(self, problems: list[Problem]) -> None:
         _o = self.relay.catalogs.operator(self.settings.operator_lang)
@@ -95,11 +99,17 @@ class Komek:
             if lang == "ru":
                 await self.bot.set_my_commands(commands)
 
+    async def _background(self) -> None:
+        await self._set_commands()
+        self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
+        self.tasks.append(
+            asyncio.create_task(purge_forever(self.sessions, self.settings.retention_days))
+        )
+
     async def start_polling(self, polling_timeout: int = 10) -> None:
         """Run until stopped: poll updates, watch the content. Pending updates are kept."""
         await self.bot.delete_webhook(drop_pending_updates=False)
-        await self._set_commands()
-        self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
+        await self._background()
         log.info("polling %s (languages: %s)", self.settings.api_base, ", ".join(USER_LANGS))
         await self.dispatcher.start_polling(
             self.bot,
@@ -108,6 +118,32 @@ class Komek:
             close_bot_session=False,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
+
+    async def run_webhook(self) -> None:
+        """Serve Telegram's webhook calls until cancelled; each update is handled in the
+        background so that Telegram gets its answer at once (it resends after 60 s)."""
+        settings = self.settings
+        assert settings.webhook_url is not None
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
+        app = web.Application()
+        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(app, path)
+        setup_application(app, self.dispatcher, bot=self.bot)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        await self._background()
+        await self.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            drop_pending_updates=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+        log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
 
     async def close(self) -> None:
         for task in self.tasks:

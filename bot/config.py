@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     content_dir: Path = Field(ROOT / "content", description="Folder of the FAQ content.")
     locales_dir: Path = Field(ROOT / "locales", description="Folder of the gettext catalogs.")
     operator_lang: str = Field("ru", description="Language of operator-facing text: ru, kk or en.")
+    retention_days: int = Field(
+        90, ge=1, description="Days after a conversation ends before its messages are deleted."
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     @field_validator("api_base")

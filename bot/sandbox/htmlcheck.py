@@ -116,7 +116,7 @@ def _entity_for(tag: str, attrs: dict[str, str], stack: list[_Open], where: str)
     if tag == "tg-emoji":
         emoji_id = attrs.get("emoji-id", "")
         if not emoji_id.isdigit():
-            raise HtmlParseError(f'Custom emoji identifier must be specified at {where}')
+            raise HtmlParseError(f"Custom emoji identifier must be specified at {where}")
         return {"type": "custom_emoji", "custom_emoji_id": emoji_id}
     raise HtmlParseError(f'Unsupported start tag "{tag}" at {where}')
 
@@ -168,9 +168,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             stack.append(_Open(tag, pos, _entity_for(tag, attrs, stack, where)))
         i = end + 1
     if stack:
-        raise HtmlParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"'
-        )
+        raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(text), entities
 

@@ -79,9 +79,7 @@ def caption(world: World, p: Params, value: str | None = None) -> dict[str, Any]
     raw = p.get_str("caption") if value is None else value
     if not raw:
         return {}
-    text, entities = _format(
-        world, raw, p.get_str("parse_mode"), p.get_json("caption_entities")
-    )
+    text, entities = _format(world, raw, p.get_str("parse_mode"), p.get_json("caption_entities"))
     return caption_content(text, entities)
 
 
@@ -96,7 +94,7 @@ def caption_content(text: str, entities: list | None) -> dict[str, Any]:
 
 def _check_inline_button(button: Any) -> dict[str, Any]:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be a String")
+        raise bad_request('can\'t parse inline keyboard button: Field "text" must be a String')
     if not button["text"]:
         raise bad_request("BUTTON_TEXT_EMPTY")
     actions = [key for key in INLINE_ACTIONS if key in button]
@@ -118,7 +116,7 @@ def _check_inline_button(button: Any) -> dict[str, Any]:
 def _rows(markup: dict[str, Any], key: str) -> list[list[Any]]:
     rows = markup.get(key)
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(f"field \"{key}\" must be an Array of Array")
+        raise bad_request(f'field "{key}" must be an Array of Array')
     return rows
 
 

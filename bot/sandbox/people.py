@@ -125,8 +125,9 @@ def person_sends_album(
         raise ControlError("an album has from 2 to 10 items")
     group_id = f"{int(time.time() * 1000)}{world.updates.next_id}"
     return [
-        person_sends(world, user_id, kind, caption if i == 0 else None,
-                     media_group_id=group_id, **where)
+        person_sends(
+            world, user_id, kind, caption if i == 0 else None, media_group_id=group_id, **where
+        )
         for i, kind in enumerate(kinds)
     ]
 
