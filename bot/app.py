@@ -59,13 +59,15 @@ class Komek:
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
-    async def create(cls, settings: Settings, bot: Bot | None = None) -> Komek:
+    async def create(
+        cls, settings: Settings, bot: Bot | None = None, store: KnowledgeStore | None = None
+    ) -> Komek:
         assert settings.operator_chat_id is not None, "operator_chat_id is required"
         await upgrade(settings.database_url)
         db = make_engine(settings.database_url)
         sessions = make_sessions(db)
         catalogs = Catalogs(settings.locales_dir)
-        store = await asyncio.to_thread(KnowledgeStore, settings.content_dir)
+        store = store or await asyncio.to_thread(KnowledgeStore, settings.content_dir)
         bot = bot or make_bot(settings)
         users, tickets = Users(sessions), Tickets(sessions)
         relay = Relay(

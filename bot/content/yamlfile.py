@@ -39,6 +39,7 @@ class YamlFile:
 
 def read_yaml(path: Path, label: str) -> tuple[YamlFile | None, list[Problem]]:
     yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True  # so that writing back (import-po) keeps the editors' style
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -150,7 +150,8 @@ class FileStore:
         )
         if kind in ("photo", "sticker"):
             default = (512, 512) if kind == "sticker" else (1280, 960)
-            stored.width, stored.height = image_size(data) or default
+            size = image_size(data)
+            stored.width, stored.height = size if size and min(size) > 0 else default
         self.by_id[file_id] = stored
         self.by_path[path] = stored
         return stored

@@ -1,0 +1,94 @@
+"""Talking to a person: a topic per ticket, messages copied both ways, closing."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import Person, button_data, eventually
+from tests.e2e.test_conversation import start
+
+OPERATOR = 9001
+
+
+async def open_ticket(person: Person, client) -> tuple[dict, dict]:
+    """The person asks for a human; returns the ticket's topic and its header message."""
+    menu = await start(person, "ru")
+    reply = await person.press(menu, "h:-", new_messages=1)
+    assert "оператор" in reply["text"]
+    [topic] = await eventually(client.topics)
+    [header] = await client.wait_for_messages(
+        client.operator_chat_id, 1, thread_id=topic["message_thread_id"]
+    )
+    return topic, header
+
+
+async def test_escalation_relays_both_ways_and_closes(bot, person, client):
+    await client.add_operator(OPERATOR)
+    topic, header = await open_ticket(person, client)
+    thread = topic["message_thread_id"]
+    assert topic["name"].startswith("#1 · ru")
+    assert "close:1" in button_data(header)
+
+    # The user's photo and text arrive in the topic; the bot does not answer them itself.
+    photo = await person.sends("photo", replies=0, caption="вот договор")
+    text = await client.user_sends_text(person.id, "мне не платят зарплату уже 2 месяца")
+    copied = await client.wait_for_messages(
+        client.operator_chat_id, 2, thread_id=thread, after_id=header["message_id"]
+    )
+    assert "photo" in copied[0] and copied[0]["caption"] == "вот договор"
+    assert copied[1]["text"] == "мне не платят зарплату уже 2 месяца"
+    assert await client.messages(person.id, from_bot=True, after_id=text["message_id"]) == []
+    assert photo[0]["message_id"] < text["message_id"]
+
+    # The operator's reply reaches the user; an internal note does not.
+    await client.operator_sends_text(OPERATOR, "// проверить договор у юриста", thread_id=thread)
+    answer = await client.operator_sends_text(OPERATOR, "Здравствуйте! Чем помочь?", thread_id=thread)
+    [delivered] = await client.wait_for_messages(person.id, 1, after_id=text["message_id"])
+    assert delivered["text"] == "Здравствуйте! Чем помочь?"
+    assert "проверить договор" not in str(await client.messages(person.id))
+    assert answer["message_id"] > header["message_id"]
+
+    # Operator media reaches the user too.
+    await client.operator_sends_media(OPERATOR, "document", thread_id=thread, caption="образец")
+    [doc] = await client.wait_for_messages(person.id, 1, after_id=delivered["message_id"])
+    assert "document" in doc and doc["caption"] == "образец"
+
+    # Closing tells the user and closes the topic.
+    await client.operator_presses(OPERATOR, header["message_id"], "close:1")
+    [told] = await client.wait_for_messages(person.id, 1, after_id=doc["message_id"])
+    assert "завершил" in told["text"]
+    [closed] = await eventually(
+        lambda: _topics_where(client, lambda t: t.get("is_closed") or t.get("closed"))
+    )
+    assert closed["message_thread_id"] == thread
+
+    # After closing the bot answers by itself again.
+    [auto] = await person.says("сколько стоит патент")
+    assert "h:" in "".join(button_data(auto))
+
+
+async def _topics_where(client, predicate):
+    return [t for t in await client.topics() if predicate(t)]
+
+
+async def test_two_first_messages_at_once_make_one_ticket_and_one_topic(bot, person, client):
+    menu = await start(person, "ru")
+    await person.press(menu, "h:-", new_messages=1)
+    await client.user_sends_text(person.id, "первое")
+    await client.user_sends_text(person.id, "второе")
+    [topic] = await eventually(client.topics)
+    copies = await client.wait_for_messages(
+        client.operator_chat_id, 3, thread_id=topic["message_thread_id"]
+    )
+    assert [m.get("text") for m in copies[1:]] == ["первое", "второе"]
+    assert len(await client.topics()) == 1
+
+
+async def test_media_without_a_ticket_can_be_sent_to_a_person(bot, person, client):
+    await start(person, "ru")
+    [reply] = await person.sends("voice")
+    [data] = [d for d in button_data(reply) if d.startswith("hm:")]
+    await person.press(reply, data, new_messages=1)
+    [topic] = await eventually(client.topics)
+    copies = await client.wait_for_messages(
+        client.operator_chat_id, 2, thread_id=topic["message_thread_id"]
+    )
+    assert "voice" in copies[1]

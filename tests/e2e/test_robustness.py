@@ -1,0 +1,121 @@
+"""Bad input, restarts and blocked users: sensible outcomes, no text in logs, others served."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram.types import Update
+
+from bot.knowledge import KnowledgeStore
+from tests.e2e.harness import Person, Running, button_data, eventually
+from tests.e2e.test_conversation import start
+from tests.e2e.test_escalation import OPERATOR, open_ticket
+
+
+async def test_unknown_command_gets_the_menu(bot, person):
+    await start(person, "ru")
+    [reply] = await person.says("/weather")
+    assert "не знаю такой команды" in reply["text"]
+    assert "t:work" in button_data(reply)
+
+
+async def test_forged_and_stale_buttons_are_refused_politely(bot, person, client):
+    menu = await start(person, "ru")
+    for data in ["q:no_such_entry", "t:../../etc", "zzz", "q:work_permit:extra", "lang:fr",
+                 "del:maybe", "hm:abc", "x" * 64]:
+        await client.user_presses(person.id, menu["message_id"], data)
+    answers = await eventually(
+        lambda: _answered(client, 8)
+    )
+    assert all(a.get("text") == "Эта кнопка больше не действует." for a in answers[-8:])
+    [menu_again] = await person.says("/menu")
+    assert "t:work" in button_data(menu_again)
+
+
+async def _answered(client, count):
+    answers = await client.callback_answers()
+    return answers if len(answers) >= count + 2 else None  # +2: language and consent
+
+
+async def test_a_very_long_message_is_handled_and_never_logged(bot, person, caplog):
+    caplog.set_level(logging.DEBUG)
+    await start(person, "ru")
+    secret = "Паспорт AB1234567 ИИН 900101300123 "
+    [reply] = await person.says(secret * 300)  # about 10,000 characters
+    assert reply["text"]
+    assert "AB1234567" not in caplog.text
+    assert "900101300123" not in caplog.text
+
+
+async def test_unsupported_content_gets_an_explanation(bot, person):
+    await start(person, "ru")
+    for kind in ("sticker", "location", "contact", "video_note"):
+        [reply] = await person.sends(kind)
+        assert "понимаю только текст" in reply["text"]
+        assert any(d.startswith("hm:") for d in button_data(reply))
+
+
+async def test_user_who_blocked_the_bot_closes_the_ticket_and_others_are_served(
+    bot, person, client, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    await client.add_operator(OPERATOR)
+    topic, header = await open_ticket(person, client)
+    thread = topic["message_thread_id"]
+    await client.block_user(person.id)
+    await client.operator_sends_text(OPERATOR, "Вы здесь?", thread_id=thread)
+    notes = await client.wait_for_messages(
+        client.operator_chat_id, 1, thread_id=thread, after_id=header["message_id"] + 1
+    )
+    assert "заблокировал" in notes[-1]["text"]
+    assert "Вы здесь?" not in caplog.text
+
+    other = Person(client, 5002)
+    await start(other, "kk")
+    [answer] = await other.says("жұмысқа рұқсат қанша тұрады")
+    assert "h:" in "".join(button_data(answer))
+
+
+async def test_restart_handles_messages_sent_while_down_exactly_once(
+    settings, knowledge, client, person
+):
+    running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
+    await running.start()
+    await start(person, "ru")
+    await running.stop()
+
+    sent = [
+        await client.user_sends_text(person.id, text)
+        for text in ("сколько стоит патент", "где сделать ИИН", "что делать если потерял паспорт")
+    ]
+    await running.start()
+    try:
+        replies = await client.wait_for_messages(person.id, 3, after_id=sent[0]["message_id"])
+        await asyncio.sleep(1.5)  # give a duplicate every chance to show up
+        replies = await client.messages(person.id, from_bot=True, after_id=sent[0]["message_id"])
+        assert len(replies) == 3
+        titles = [knowledge.content.entries[i].texts["ru"].title
+                  for i in ("work_permit_cost", "iin", "lost_passport")]
+        for reply, title in zip(replies, titles, strict=True):
+            assert title in reply["text"]
+    finally:
+        await running.stop()
+
+
+async def test_an_update_delivered_twice_is_handled_once(bot, person, client):
+    await start(person, "ru")
+    komek = bot.komek
+    raw = {
+        "update_id": 777000,
+        "message": {
+            "message_id": 999, "date": 1, "text": "/menu",
+            "chat": {"id": person.id, "type": "private"},
+            "from": {"id": person.id, "is_bot": False, "first_name": "Test"},
+        },
+    }
+    before = len(await person.bot_messages())
+    for _ in range(2):
+        await komek.dispatcher.feed_update(komek.bot, Update.model_validate(raw))
+    await asyncio.sleep(0.5)
+    assert len(await person.bot_messages()) == before + 1
