@@ -78,7 +78,9 @@ class Komek:
         )
         dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
         dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
-        dispatcher.include_routers(operators.router, private.router, errors.router)
+        dispatcher.include_routers(
+            operators.make_router(), private.make_router(), errors.make_router()
+        )
         return cls(settings, bot, dispatcher, store, relay, db, sessions)
 
     async def _content_broken(self, problems: list[Problem]) -> None:

@@ -7,12 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from nlu.classifier import Classifier
-
 from bot.content.loader import read_content
 from bot.content.model import Content
 from bot.content.problems import ERROR, ContentInvalid, Problem
 from bot.core.engine import Knowledge
+from nlu.classifier import Classifier
 
 log = logging.getLogger(__name__)
 

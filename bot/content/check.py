@@ -88,8 +88,9 @@ def _translations(content: Content, lines: _Lines) -> list[Problem]:
     for entry in content.entries.values():
         for lang in USER_LANGS:
             text = entry.texts.get(lang)
-            file_lang = "uz" if lang == "uz-Cyrl" and (text is None or text.origin != "written") \
-                else lang
+            file_lang = (
+                "uz" if lang == "uz-Cyrl" and (text is None or text.origin != "written") else lang
+            )
             where = lines.lang(file_lang, entry.id)
             if text is None:
                 problems.append(_at(where, f"'{entry.id}' has no {lang} text: translate it here"))
@@ -99,23 +100,27 @@ def _translations(content: Content, lines: _Lines) -> list[Problem]:
             if entry.is_faq and not text.answer:
                 problems.append(_at(where, f"'{entry.id}' needs an 'answer:' in {lang}"))
             if len(text.examples) < 10:
-                problems.append(_at(
-                    lines.lang(file_lang, entry.id, "examples"),
-                    f"'{entry.id}' has {len(text.examples)} example question(s) in {lang}; "
-                    "add at least 10, as people really write",
-                    WARNING,
-                ))
+                problems.append(
+                    _at(
+                        lines.lang(file_lang, entry.id, "examples"),
+                        f"'{entry.id}' has {len(text.examples)} example question(s) in {lang}; "
+                        "add at least 10, as people really write",
+                        WARNING,
+                    )
+                )
             if len(text.title) > MAX_TITLE:
-                problems.append(_at(
-                    lines.lang(file_lang, entry.id, "title"),
-                    f"title is {len(text.title)} characters; a button shows at most {MAX_TITLE}",
-                ))
+                problems.append(
+                    _at(
+                        lines.lang(file_lang, entry.id, "title"),
+                        f"title is {len(text.title)} characters; a button shows {MAX_TITLE}",
+                    )
+                )
     for topic in content.topics:
         for lang in USER_LANGS:
             if not topic.titles.get(lang):
-                problems.append(_at(
-                    lines.lang(lang), f"topic '{topic.id}' has no title under 'topics:'"
-                ))
+                problems.append(
+                    _at(lines.lang(lang), f"topic '{topic.id}' has no title under 'topics:'")
+                )
     return problems
 
 
@@ -131,16 +136,22 @@ def _answers(content: Content, lines: _Lines) -> list[Problem]:
                     problems.append(_at(where, f"{{contact:{ref}}} names an unknown contact"))
             expanded = CONTACT_REF.sub("x" * 80, text.answer)  # a contact line's usual length
             if len(expanded) + len(text.title) + 2 > MAX_MESSAGE:
-                problems.append(_at(
-                    where, f"answer ({lang}) is over Telegram's {MAX_MESSAGE} characters: shorten"
-                ))
+                problems.append(
+                    _at(
+                        where,
+                        f"answer ({lang}) is over Telegram's {MAX_MESSAGE} characters: shorten",
+                    )
+                )
             try:
                 parse_html(CONTACT_REF.sub("", text.answer))
             except HtmlParseError as exc:
-                problems.append(_at(
-                    where, f"answer ({lang}) has broken Telegram HTML: {exc}. Allowed: <b>, <i>, "
-                    "<u>, <s>, <a href>, <code>; write & as &amp; and < as &lt;",
-                ))
+                problems.append(
+                    _at(
+                        where,
+                        f"answer ({lang}) has broken Telegram HTML: {exc}. Allowed: <b>, <i>, "
+                        "<u>, <s>, <a href>, <code>; write & as &amp; and < as &lt;",
+                    )
+                )
     return problems
 
 
@@ -151,13 +162,16 @@ def _duplicates(content: Content, lines: _Lines) -> list[Problem]:
         key = " ".join(fold(example.text).split())
         owner = seen.setdefault(key, example.intent)
         if owner != example.intent:
-            where = lines.lang(_source_file(content, example.intent, example.lang),
-                               example.intent, "examples")
-            problems.append(_at(
-                where,
-                f"example '{example.text}' ({example.lang}) is also under '{owner}': "
-                "keep it under one id only",
-            ))
+            where = lines.lang(
+                _source_file(content, example.intent, example.lang), example.intent, "examples"
+            )
+            problems.append(
+                _at(
+                    where,
+                    f"example '{example.text}' ({example.lang}) is also under '{owner}': "
+                    "keep it under one id only",
+                )
+            )
     return problems
 
 
@@ -166,20 +180,27 @@ def _contacts(content: Content, lines: _Lines) -> list[Problem]:
     for contact in content.contacts.values():
         where = lines.meta("contacts.yaml", contact.id, "phone")
         if contact.is_placeholder:
-            problems.append(_at(
-                where, f"contact '{contact.id}' has a placeholder phone: fill in a verified "
-                "number (users are told to ask an operator until then)", WARNING,
-            ))
+            problems.append(
+                _at(
+                    where,
+                    f"contact '{contact.id}' has a placeholder phone: fill in a verified "
+                    "number (users are told to ask an operator until then)",
+                    WARNING,
+                )
+            )
         elif not contact.verified:
-            problems.append(_at(
-                where, f"contact '{contact.id}' is not verified: check it and set "
-                "'verified: true'", WARNING,
-            ))
+            problems.append(
+                _at(
+                    where,
+                    f"contact '{contact.id}' is not verified: check it and set 'verified: true'",
+                    WARNING,
+                )
+            )
         for lang in USER_LANGS:
             if not contact.names.get(lang):
-                problems.append(_at(
-                    lines.lang(lang), f"contact '{contact.id}' has no name under 'contacts:'"
-                ))
+                problems.append(
+                    _at(lines.lang(lang), f"contact '{contact.id}' has no name under 'contacts:'")
+                )
     return problems
 
 
@@ -187,11 +208,14 @@ def _reviews(content: Content, lines: _Lines, today: dt.date) -> list[Problem]:
     problems = []
     for entry in content.entries.values():
         if entry.review_by is not None and entry.review_by < today:
-            problems.append(_at(
-                lines.meta("entries.yaml", entry.id, "review_by"),
-                f"'{entry.id}' was due for review on {entry.review_by}: check its facts "
-                "against the sources, then update 'reviewed' and 'review_by'", WARNING,
-            ))
+            problems.append(
+                _at(
+                    lines.meta("entries.yaml", entry.id, "review_by"),
+                    f"'{entry.id}' was due for review on {entry.review_by}: check its facts "
+                    "against the sources, then update 'reviewed' and 'review_by'",
+                    WARNING,
+                )
+            )
     return problems
 
 
@@ -212,6 +236,19 @@ def check_catalogs(locales_dir: Path) -> list[Problem]:
         except (PoFileError, ValueError) as exc:
             problems.append(Problem(label, 0, ERROR, f"not a valid PO file: {exc}"))
             continue
+        unreviewed = sum(
+            1 for m in catalog if m.id and any("needs-review" in c for c in m.user_comments)
+        )
+        if unreviewed:
+            problems.append(
+                Problem(
+                    label,
+                    0,
+                    WARNING,
+                    f"{unreviewed} string(s) await review by a native speaker: check them, then "
+                    "delete their '# needs-review' comment",
+                )
+            )
         for message in catalog:
             if not message.id:
                 continue
@@ -219,19 +256,27 @@ def check_catalogs(locales_dir: Path) -> list[Problem]:
             if not message.string:
                 problems.append(Problem(label, line, ERROR, f"not translated: {message.id!r}"))
             elif message.fuzzy:
-                problems.append(Problem(
-                    label, line, ERROR,
-                    f"marked fuzzy (the source changed): check it, then remove 'fuzzy': "
-                    f"{message.id!r}",
-                ))
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        ERROR,
+                        f"marked fuzzy (the source changed): check it, then remove 'fuzzy': "
+                        f"{message.id!r}",
+                    )
+                )
             elif sorted(PLACEHOLDER_FIELD.findall(message.id)) != sorted(
                 PLACEHOLDER_FIELD.findall(message.string)
             ):
-                problems.append(Problem(
-                    label, line, ERROR,
-                    f"placeholders differ from the source: keep "
-                    f"{', '.join(PLACEHOLDER_FIELD.findall(message.id)) or 'none'} exactly",
-                ))
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        ERROR,
+                        f"placeholders differ from the source: keep "
+                        f"{', '.join(PLACEHOLDER_FIELD.findall(message.id)) or 'none'} exactly",
+                    )
+                )
             else:
                 try:
                     parse_html(message.string)

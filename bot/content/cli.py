@@ -16,7 +16,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "check":
         return _check(settings)
     if args.action == "coverage":
-        content, problems = read_content(settings.content_dir)
+        content, _problems = read_content(settings.content_dir)
         if content is None:
             print("content cannot be read: run `komek content check`", file=sys.stderr)
             return 1

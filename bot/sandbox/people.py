@@ -108,7 +108,8 @@ def person_sends(
     if media_group_id:
         content["media_group_id"] = media_group_id
     if chat.user is not None:
-        user.started, user.blocked = True, False  # writing to the bot (re)starts it
+        block_user(world, user.id, False)  # writing to the bot (re)starts it
+        user.started = True
     stored = world.add_message(chat, user, content, thread_id=thread, reply_to=reply_to)
     world.updates.push("message", copy.deepcopy(stored.data))
     return stored

@@ -39,7 +39,8 @@ class Notifier:
             if result or remaining <= 0:
                 return result
             try:
-                await asyncio.wait_for(event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await event.wait()
             except TimeoutError:
                 return predicate()
 

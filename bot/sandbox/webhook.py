@@ -39,9 +39,12 @@ class WebhookDeliverer:
         if self._session is not None:
             await self._session.close()
 
-    def _next(self) -> list[dict[str, Any]]:
+    def _next(self) -> list[dict[str, Any]] | bool:
+        """The next update to deliver, or ``True`` when shutting down."""
         world = self.world
-        if not world.webhook.url or world.updates.closing:
+        if world.updates.closing:
+            return True
+        if not world.webhook.url:
             return []
         return world.updates.deliverable(1, world.webhook.allowed_updates)
 
@@ -49,7 +52,7 @@ class WebhookDeliverer:
         failures = 0
         while not self.world.updates.closing:
             pending = await self.world.updates.notifier.wait_for(self._next, 30.0)
-            if not pending:
+            if not isinstance(pending, list) or not pending:
                 continue
             update = pending[0]
             if await self._post(update):

@@ -11,10 +11,8 @@ from bot.services.users import Users
 from bot.telegram.relay import Relay, kind_of
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, bot: Bot, relay: Relay, users: Users) -> bool:
     update = event.update
     log.error(
@@ -45,3 +43,9 @@ async def on_error(event: ErrorEvent, bot: Bot, relay: Relay, users: Users) -> b
     except Exception as exc:  # the fallback itself failed: the log line above stays
         log.error("update %s: fallback failed: %s", update.update_id, type(exc).__name__)
     return True
+
+
+def make_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -12,17 +12,12 @@ from bot.telegram.relay import CLOSE, Relay
 
 log = logging.getLogger(__name__)
 
-router = Router(name="operators")
-
 
 class InOperatorGroup(Filter):
     async def __call__(self, event: Message | CallbackQuery, relay: Relay) -> bool:
         message = event.message if isinstance(event, CallbackQuery) else event
         return message is not None and message.chat.id == relay.group_id
 
-
-router.message.filter(InOperatorGroup())
-router.callback_query.filter(InOperatorGroup())
 
 SERVICE = {
     "forum_topic_created",
@@ -37,7 +32,6 @@ SERVICE = {
 }
 
 
-@router.message(F.message_thread_id, F.is_topic_message)
 async def on_topic_message(message: Message, relay: Relay) -> None:
     if message.from_user is None or message.from_user.is_bot:
         return
@@ -55,12 +49,10 @@ async def on_topic_message(message: Message, relay: Relay) -> None:
         log.info("reply in ticket %s not delivered: user unreachable", ticket.id)
 
 
-@router.message()
 async def on_other_group_message(message: Message) -> None:
     """The general topic and service messages: nothing to relay."""
 
 
-@router.callback_query(F.data.startswith(f"{CLOSE}:"))
 async def on_close(query: CallbackQuery, relay: Relay) -> None:
     _o = relay.catalogs.operator(relay.operator_lang)
     arg = (query.data or "").partition(":")[2]
@@ -75,6 +67,16 @@ async def on_close(query: CallbackQuery, relay: Relay) -> None:
         await message.answer(_o("Ticket closed by an operator."))
 
 
-@router.callback_query()
 async def on_other_button(query: CallbackQuery) -> None:
     await query.answer()
+
+
+def make_router() -> Router:
+    router = Router(name="operators")
+    router.message.filter(InOperatorGroup())
+    router.callback_query.filter(InOperatorGroup())
+    router.message.register(on_topic_message, F.message_thread_id, F.is_topic_message)
+    router.message.register(on_other_group_message)
+    router.callback_query.register(on_close, F.data.startswith(f"{CLOSE}:"))
+    router.callback_query.register(on_other_button)
+    return router

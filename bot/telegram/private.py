@@ -26,10 +26,6 @@ from bot.telegram.relay import Relay, kind_of
 
 log = logging.getLogger(__name__)
 
-router = Router(name="private")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
-
 # Outcomes that replace the message their button was on instead of adding a new one.
 NAVIGATION = {"menu", "topic", "picker", "language", "consent", "stale_button", "delete_ask"}
 
@@ -51,7 +47,6 @@ def inbound_of(message: Message) -> Inbound:
     )
 
 
-@router.message()
 async def on_message(
     message: Message,
     bot: Bot,
@@ -66,7 +61,6 @@ async def on_message(
     await execute(decision, bot, message.chat.id, users, relay, message=message, gaps=gaps)
 
 
-@router.callback_query()
 async def on_button(
     query: CallbackQuery,
     bot: Bot,
@@ -82,6 +76,15 @@ async def on_button(
     source = query.message if isinstance(query.message, Message) else None
     edit = source if decision.outcome in NAVIGATION and len(decision.replies) == 1 else None
     await execute(decision, bot, query.from_user.id, users, relay, edit=edit, gaps=gaps)
+
+
+def make_router() -> Router:
+    router = Router(name="private")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(on_message)
+    router.callback_query.register(on_button)
+    return router
 
 
 async def execute(

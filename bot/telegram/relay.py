@@ -8,11 +8,11 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from nlu.gaps import mask
 
 from bot.core.i18n import Catalogs
 from bot.services.tickets import Tickets, TicketView
 from bot.services.users import Users
+from nlu.gaps import mask
 from nlu.languages import NATIVE_NAMES
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.config import ROOT, load_settings
 from bot.knowledge import KnowledgeStore, load_knowledge
 from bot.sandbox.server import run_sandbox
-from tests.e2e.harness import Person, Running
+from tests.e2e.harness import Running, new_person
 
 POSTGRES = os.environ.get("KOMEK_TEST_POSTGRES_URL")
 
@@ -73,5 +73,5 @@ def client(sandbox):
 
 
 @pytest.fixture
-def person(client):
-    return Person(client, 5001)
+async def person(client):
+    return await new_person(client, 5001)

@@ -63,7 +63,7 @@ class Person:
         the same message edited in place, or the first of `new_messages` new ones."""
         assert data in button_data(message), f"no button {data!r} in {button_data(message)}"
         before = (await self.last())["message_id"]
-        old_text = message.get("text")
+        old = (message.get("text"), message.get("reply_markup"))
         await self.client.user_presses(self.id, message["message_id"], data)
         if new_messages:
             found = await self.client.wait_for_messages(self.id, new_messages, after_id=before)
@@ -72,12 +72,17 @@ class Person:
         async def edited() -> dict | None:
             for m in await self.bot_messages():
                 if m["message_id"] == message["message_id"] and (
-                    m.get("text") != old_text or m.get("edit_date")
+                    (m.get("text"), m.get("reply_markup")) != old
                 ):
                     return m
             return None
 
         return await eventually(edited)
+
+
+async def new_person(client: SandboxClient, user_id: int, language_code: str = "ru") -> Person:
+    await client.create_user(user_id, language_code=language_code)
+    return Person(client, user_id)
 
 
 class Running:
