@@ -1,0 +1,50 @@
+"""`komek demo`, as the README's quick start runs it: the page is served and the bot answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+
+import aiohttp
+
+from bot.config import ROOT
+from bot.sandbox.client import SandboxClient
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_demo_serves_the_chat_page_and_the_bot_answers(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3"}
+    env.pop("KOMEK_BOT_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "demo", "--port", str(port),
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        line = ""
+        async with asyncio.timeout(60):
+            while "open http" not in line:
+                line = (await process.stdout.readline()).decode()
+                assert line, "demo exited before printing its address"
+        url = f"http://127.0.0.1:{port}"
+        assert url in line
+        async with aiohttp.ClientSession() as http, http.get(url + "/") as page:
+            assert page.status == 200
+            assert "<!doctype html>" in (await page.text()).lower()
+        async with SandboxClient(url) as client:
+            await client.state()
+            await client.create_user(4242)
+            sent = await client.user_sends_text(4242, "/start")
+            [picker] = await client.wait_for_messages(4242, 1, after_id=sent["message_id"])
+            assert "Русский" in str(picker["reply_markup"])
+    finally:
+        process.terminate()
+        await process.wait()
