@@ -5,20 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import MessageLink, ProcessedUpdate, Ticket, TicketMessage, User, utcnow
 
 
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """INSERT with ON CONFLICT support for the session's database."""
+    if session.bind.dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
+
+
 async def claim_update(session: AsyncSession, update_id: int) -> bool:
     """Record an update as processed; False when it was processed before."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(update_id=update_id))
-        return True
-    except IntegrityError:
-        return False
+    insert = _insert(session)
+    result = await session.execute(
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    return result.rowcount == 1
 
 
 async def prune_updates(session: AsyncSession, older_than: dt.datetime) -> None:
@@ -89,3 +99,11 @@ async def add_link(session: AsyncSession, **fields: object) -> None:
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
+
+
+async def purge_closed_messages(session: AsyncSession, closed_before: dt.datetime) -> int:
+    """Delete the messages (and relayed ids) of tickets closed before the given time."""
+    closed = select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < closed_before)
+    result = await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(closed)))
+    await session.execute(delete(MessageLink).where(MessageLink.ticket_id.in_(closed)))
+    return result.rowcount or 0

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.core.messages import DeleteData, SetConsent, SetLanguage, UserView
 from db import repositories as repo
 from db.models import utcnow
+
+SEEN_PRECISION = dt.timedelta(hours=1)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class Users:
@@ -16,8 +25,11 @@ class Users:
     async def view(self, user_id: int) -> UserView:
         async with self._sessions.begin() as session:
             user = await repo.get_or_create_user(session, user_id)
-            user.last_seen_at = utcnow()
-            user.blocked = False  # they wrote to us, so they have not blocked the bot
+            now = utcnow()
+            if now - _aware(user.last_seen_at) > SEEN_PRECISION:  # no write for every message
+                user.last_seen_at = now
+            if user.blocked:
+                user.blocked = False  # they wrote to us, so they have not blocked the bot
             ticket = await repo.open_ticket_of(session, user_id)
             return UserView(
                 user_id=user_id,

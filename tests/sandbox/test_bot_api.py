@@ -131,15 +131,17 @@ async def test_copy_user_photo_into_topic_and_back(bot: Bot, people: SandboxClie
     copied = await bot.copy_message(
         group, USER, photo["message_id"], message_thread_id=topic.message_thread_id
     )
-    [in_topic] = await people.messages(group, thread_id=topic.message_thread_id, from_bot=True,
-                                       after_id=topic.message_thread_id)
+    [in_topic] = await people.messages(
+        group, thread_id=topic.message_thread_id, from_bot=True, after_id=topic.message_thread_id
+    )
     assert in_topic["message_id"] == copied.message_id
     assert in_topic["is_topic_message"] is True
     assert in_topic["caption"] == "pasport"
     assert in_topic["photo"][-1]["file_id"] == photo["photo"][-1]["file_id"]
     # The operator answers with a photo in the topic; the bot copies it to the user.
-    answer = await people.operator_sends_media(OPERATOR, "photo", topic.message_thread_id,
-                                               caption="namuna")
+    answer = await people.operator_sends_media(
+        OPERATOR, "photo", topic.message_thread_id, caption="namuna"
+    )
     back = await bot.copy_message(USER, group, answer["message_id"])
     [to_user] = await people.messages(USER, from_bot=True)
     assert to_user["message_id"] == back.message_id
@@ -215,8 +217,10 @@ async def test_other_send_methods(bot: Bot, people: SandboxClient):
     assert await bot.send_chat_action(USER, "typing")
     album = await bot.send_media_group(
         USER,
-        [InputMediaPhoto(media=BufferedInputFile(png_bytes(), "a.png"), caption="1"),
-         InputMediaPhoto(media=user_voice_photo(await people.user_sends_media(USER, "photo")))],
+        [
+            InputMediaPhoto(media=BufferedInputFile(png_bytes(), "a.png"), caption="1"),
+            InputMediaPhoto(media=user_voice_photo(await people.user_sends_media(USER, "photo"))),
+        ],
     )
     assert len(album) == 2 and album[0].media_group_id == album[1].media_group_id
     assert album[0].caption == "1"
@@ -286,8 +290,9 @@ async def test_broken_html_is_refused(bot: Bot, people: SandboxClient):
         with pytest.raises(TelegramBadRequest, match="can't parse entities"):
             await bot.send_message(USER, broken, parse_mode="HTML")
     assert await people.messages(USER) == []
-    ok = await bot.send_message(USER, "1 &lt; 2 &amp; <a href='https://gov.kz'>gov</a>",
-                                parse_mode="HTML")
+    ok = await bot.send_message(
+        USER, "1 &lt; 2 &amp; <a href='https://gov.kz'>gov</a>", parse_mode="HTML"
+    )
     assert ok.text == "1 < 2 & gov" and ok.entities[0].url == "https://gov.kz"
     literal = await bot.send_message(USER, "<b>not html</b>")
     assert literal.text == "<b>not html</b>" and not literal.entities

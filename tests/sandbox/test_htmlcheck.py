@@ -26,13 +26,18 @@ def test_offsets_are_utf16():
 @pytest.mark.parametrize(
     ("source", "entity"),
     [
-        ('<a href="https://e.kz/?a=1&amp;b=2">x</a>', {"type": "text_link", "url": "https://e.kz/?a=1&b=2"}),
+        (
+            '<a href="https://e.kz/?a=1&amp;b=2">x</a>',
+            {"type": "text_link", "url": "https://e.kz/?a=1&b=2"},
+        ),
         ("<tg-spoiler>x</tg-spoiler>", {"type": "spoiler"}),
         ('<span class="tg-spoiler">x</span>', {"type": "spoiler"}),
         ("<blockquote>x</blockquote>", {"type": "blockquote"}),
         ("<blockquote expandable>x</blockquote>", {"type": "expandable_blockquote"}),
-        ('<tg-emoji emoji-id="5368324170671202286">x</tg-emoji>',
-         {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}),
+        (
+            '<tg-emoji emoji-id="5368324170671202286">x</tg-emoji>',
+            {"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"},
+        ),
         ("<s>x</s>", {"type": "strikethrough"}),
         ("<del>x</del>", {"type": "strikethrough"}),
         ("<strong>x</strong>", {"type": "bold"}),

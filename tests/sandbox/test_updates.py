@@ -94,8 +94,9 @@ async def test_webhook_delivery_with_secret_and_retries(bot: Bot, people: Sandbo
         if failures["left"]:
             failures["left"] -= 1
             return web.Response(status=500)
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                         await request.json()))
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
         return web.json_response({})
 
     app = web.Application()
@@ -175,3 +176,25 @@ async def test_real_dispatcher_polling_end_to_end(bot: Bot, people: SandboxClien
     finally:
         await dp.stop_polling()
         await asyncio.wait_for(polling, 5)
+
+
+async def test_many_concurrent_users_with_a_polling_bot(bot: Bot, client: SandboxClient):
+    dp = Dispatcher()
+
+    @dp.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(f"echo {message.text}")
+
+    users = list(range(9000, 9040))
+    await asyncio.gather(*(client.create_user(u, f"U{u}") for u in users))
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=10))
+    try:
+        await asyncio.gather(*(client.user_sends_text(u, f"hi {u}") for u in users))
+        replies = await asyncio.gather(*(client.wait_for_messages(u, timeout=10) for u in users))
+        assert [r[0]["text"] for r in replies] == [f"echo hi {u}" for u in users]
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, 5)
+    updates = [c for c in await client.calls("getUpdates") if c["ok"]]
+    delivered = [u["update_id"] for c in updates for u in c["result"]]
+    assert len(delivered) == len(set(delivered)) == len(users)
