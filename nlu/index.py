@@ -1,0 +1,144 @@
+"""TF-IDF retrieval over the content's example questions (scikit-learn, sparse matrices).
+
+Every example is reduced to its script-neutral key (`normalize.fold`) and represented by
+TF-IDF weights of character n-grams (2-5, within words: robust to misspellings, endings and
+mixed languages) and of words and word pairs. An id's score for a message fuses
+- the cosine similarity to its nearest example (good when one example says it), and
+- the cosine similarity to the centroid of its examples (good when words are spread).
+Ids are shared across languages, so all languages' examples vote for the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from nlu.normalize import fold
+from nlu.translit import cyrl_to_latn
+
+CHAR_WEIGHT = 0.8  # squared weights of the two blocks add up to 1: rows stay unit length
+WORD_WEIGHT = 0.6
+NEAREST_WEIGHT = 0.4
+CENTROID_WEIGHT = 0.6
+_APOSTROPHES = re.compile(r"['`‘’ʻʼ´]")
+
+
+@dataclass(frozen=True)
+class IndexedExample:
+    intent: str
+    lang: str
+    text: str
+    key: str  # fold(text)
+    group: int  # examples that are versions of one another share a group (for CV)
+
+
+def _group_of(lang: str, text: str) -> int:
+    """Versions of one example (uz/uz-Cyrl, with/without apostrophes) get one group."""
+    latin = cyrl_to_latn(text) if lang == "uz-Cyrl" else text
+    return _hash(re.sub(r"[^a-z\u0400-\u04ff]", "", fold(_APOSTROPHES.sub("", latin))))
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2s(text.encode(), digest_size=4).digest(), "big")
+
+
+def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
+    """Keys of the examples, plus Uzbek ones as typed without o‘/g‘ apostrophes, deduplicated.
+
+    An example is (intent, lang, text) or (intent, lang, text, group): translations of one
+    question that share a group name stay in one cross-validation fold.
+    """
+    seen: set[tuple[str, str]] = set()
+    result: list[IndexedExample] = []
+    for intent, lang, text, *named in examples:
+        variants = [text]
+        if lang in ("uz", "uz-Cyrl") and _APOSTROPHES.search(text):
+            variants.append(_APOSTROPHES.sub("", text))
+        group = _hash(named[0]) if named else _group_of(lang, text)
+        for variant in variants:
+            key = fold(variant)
+            if key and (intent, key) not in seen:
+                seen.add((intent, key))
+                result.append(IndexedExample(intent, lang, text, key, group))
+    return result
+
+
+class TfidfIndex:
+    """Scores ids by similarity of a message to their examples."""
+
+    def __init__(self, examples: Sequence[IndexedExample]):
+        if not examples:
+            raise ValueError("no examples to build the index from")
+        order = sorted(range(len(examples)), key=lambda i: examples[i].intent)
+        self.examples = [examples[i] for i in order]
+        self.ids: tuple[str, ...] = tuple(dict.fromkeys(e.intent for e in self.examples))
+        labels = np.array([self.ids.index(e.intent) for e in self.examples])
+        self.labels = labels
+        self.starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        keys = [e.key for e in self.examples]
+        self.char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
+        )
+        self.word = TfidfVectorizer(
+            analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b", dtype=np.float32,
+        )
+        self.matrix = self._stack(self.char.fit_transform(keys), self.word.fit_transform(keys))
+        self.onehot = sparse.csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+            shape=(len(self.ids), len(labels)),
+        )
+        self.centroids = l2_normalize(self.onehot @ self.matrix)
+        self._matrix_t = self.matrix.T.tocsr()
+        self._centroids_t = self.centroids.T.tocsr()
+
+    @staticmethod
+    def _stack(char: sparse.spmatrix, word: sparse.spmatrix) -> sparse.csr_matrix:
+        return sparse.hstack([CHAR_WEIGHT * char, WORD_WEIGHT * word], format="csr")
+
+    def vectorize(self, keys: Sequence[str]) -> sparse.csr_matrix:
+        return self._stack(self.char.transform(keys), self.word.transform(keys))
+
+    def scores(self, key: str) -> np.ndarray:
+        """Fused score of every id (in `self.ids` order) for one folded message."""
+        return self.score_vectors(self.vectorize([key]))[0]
+
+    def score_vectors(self, queries: sparse.csr_matrix) -> np.ndarray:
+        sims = (queries @ self._matrix_t).toarray()
+        cents = (queries @ self._centroids_t).toarray()
+        return self._fuse(sims, cents)
+
+    def folds(self, n_folds: int) -> np.ndarray:
+        """The cross-validation fold of every example; versions of one example share one."""
+        return np.array([e.group % n_folds for e in self.examples])
+
+    def _fuse(self, sims: np.ndarray, cents: np.ndarray) -> np.ndarray:
+        nearest = np.maximum.reduceat(sims, self.starts, axis=1)
+        return NEAREST_WEIGHT * nearest + CENTROID_WEIGHT * cents
+
+    def cross_validate(self, n_folds: int = 4) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every example by an index without its fold: (scores, true label)."""
+        folds = self.folds(n_folds)
+        result = np.zeros((len(self.examples), len(self.ids)), dtype=np.float32)
+        for f in range(n_folds):
+            rows = np.flatnonzero(folds == f)
+            if not len(rows):
+                continue
+            keep = (folds != f).astype(np.float32)
+            sims = (self.matrix[rows] @ self._matrix_t).toarray()
+            sims[:, folds == f] = -1.0
+            sums = self.onehot @ sparse.diags(keep) @ self.matrix
+            cents = (self.matrix[rows] @ l2_normalize(sums).T).toarray()
+            fused = self._fuse(sims, cents)
+            # An id with no example outside the fold cannot be found: score it 0.
+            present = (self.onehot @ keep) > 0
+            fused[:, ~present] = 0.0
+            result[rows] = fused
+        return result, self.labels.copy()

@@ -1,0 +1,175 @@
+"""Which language variant a message is in: letters, two offline detectors and a prior.
+
+Evidence is combined as a product of likelihoods (in log space):
+- py3langid (naive Bayes over byte n-grams) restricted to our languages and a few others,
+- pycld2 (Compact Language Detector 2) as a second, weaker voice,
+- letters that only some of the languages use (ә і ұ һ -> kk; ӣ ӯ ҷ -> tg; ў -> uz; ...),
+- the user's chosen language as a prior, which matters for short or plain-letter messages.
+The detectors' votes are tempered for short messages, where they are overconfident.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+from nlu.languages import OTHER, USER_LANGS
+
+_BASE = ("kk", "ky", "tg", "uz", "ru")  # what the detectors know; uz covers both scripts
+# Languages the detectors may choose instead of ours; their mass becomes "other".
+_OTHERS = ("en", "tr", "de", "fr", "es", "it", "uk", "be", "bg", "mn", "az", "tt", "ba", "fa")
+
+# Letters and the base languages that use them (beyond the Russian alphabet).
+_LETTERS: dict[str, tuple[str, ...]] = {
+    "ә": ("kk",), "і": ("kk",), "ұ": ("kk",), "һ": ("kk",),
+    "ғ": ("kk", "tg", "uz"), "қ": ("kk", "tg", "uz"),
+    "ң": ("kk", "ky"), "ө": ("kk", "ky"), "ү": ("kk", "ky"),
+    "ӣ": ("tg",), "ӯ": ("tg",), "ҷ": ("tg",),
+    "ҳ": ("tg", "uz"), "ў": ("uz",),
+    "щ": ("ru", "kk", "ky"), "ы": ("ru", "kk", "ky"),
+}
+_MISMATCH = math.log(0.03)  # likelihood factor per marker letter a language does not use
+_MARKER_CAP = 3  # at most this many occurrences of one marker letter count
+_UZ_APOSTROPHE = re.compile(r"[a-z][og][\'`‘’ʻʼ´][a-z]|\b[og][\'`‘’ʻʼ´][a-z]", re.IGNORECASE)
+_UZ_WORDS = frozenset(
+    "va uchun bilan qanday qayerda qaerda qancha nima nega kerak menga mening bormi yoq "
+    "emas ham yoki lekin qachon qilish qilib bo'ladi bo'lsa ishlash ish hujjat pasport "
+    "olish olib berdi bermayapti qildi qiling kerakmi mumkin mumkinmi qaysi qanaqa "
+    "shu bu u men siz biz ular edi bor".split()
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[\d#@]\S*")
+
+
+@dataclass(frozen=True)
+class LangGuess:
+    lang: str  # one of USER_LANGS, or "other"
+    confidence: float  # 0..1
+    scores: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+class _Detectors:
+    """py3langid's model loads once (about 0.3 s), on first use."""
+
+    _lock = threading.Lock()
+    _ident = None
+
+    @classmethod
+    def py3langid(cls, text: str) -> dict[str, float]:
+        if cls._ident is None:
+            with cls._lock:
+                if cls._ident is None:
+                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                    ident.set_languages([*_BASE, *_OTHERS])
+                    cls._ident = ident
+        return dict(cls._ident.rank(text))
+
+    @staticmethod
+    def cld2(text: str) -> tuple[str, float]:
+        """The top language and how much to trust it (0 when cld2 abstains)."""
+        import pycld2
+
+        try:
+            reliable, _, details = pycld2.detect(text, bestEffort=True)
+        except pycld2.error:
+            return "un", 0.0
+        code, percent = details[0][1], details[0][2]
+        if code == "un":
+            return "un", 0.0
+        return code, (0.7 if reliable else 0.4) * percent / 100
+
+
+def _letter_logs(text: str) -> dict[str, float]:
+    """Log-likelihood adjustments from letters specific to some languages."""
+    logs = dict.fromkeys(_BASE, 0.0)
+    low = text.lower()
+    for letter, langs in _LETTERS.items():
+        count = min(low.count(letter), _MARKER_CAP)
+        if count:
+            for lang in _BASE:
+                if lang not in langs:
+                    logs[lang] += _MISMATCH * count
+    return logs
+
+
+def _latin_uzbek_evidence(text: str) -> float:
+    """0..1: how Uzbek a Latin-script text looks (o‘/g‘ signs and frequent words)."""
+    low = text.lower()
+    words = re.findall(r"[a-z'`‘’ʻʼ´]+", low)
+    if not words:
+        return 0.0
+    hits = len(_UZ_APOSTROPHE.findall(low))
+    plain = [re.sub(r"['`‘’ʻʼ´]", "'", w) for w in words]
+    hits += sum(1 for w in plain if w in _UZ_WORDS or w.replace("'", "") in _UZ_WORDS)
+    hits += 0.5 * sum(1 for w in plain if re.search(r"q|x[aeiou]|(?:dan|lar|ni|ga|da)$", w))
+    return min(1.0, hits / max(1.0, len(words) * 0.6))
+
+
+def _prior_weights(prior: str | None, langs: tuple[str, ...]) -> dict[str, float]:
+    if prior is None or prior not in USER_LANGS:
+        return dict.fromkeys(langs, 0.0)
+    family = "uz" if prior in ("uz", "uz-Cyrl") else prior
+    return {lang: (math.log(6.0) if lang == family else 0.0) for lang in langs}
+
+
+def identify(text: str, prior: str | None = None) -> LangGuess:
+    """Guess the language variant of `text`; `prior` is the user's chosen language."""
+    clean = _NOISE.sub(" ", text)
+    letters = _LETTER.findall(clean)
+    fallback = prior if prior in USER_LANGS else OTHER
+    if not letters:
+        return LangGuess(fallback, 0.0, {})
+    cyr = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    lat = sum(1 for ch in letters if "a" <= ch.lower() <= "z")
+    if cyr == 0 and lat == 0:
+        return LangGuess(OTHER, 0.9, {OTHER: 0.9})
+    cyrillic = cyr >= lat
+    n = len(letters)
+    # Naive Bayes detectors are overconfident on a few words: temper their votes.
+    temper = min(1.0, 0.25 + n / 60)
+
+    lid = _Detectors.py3langid(clean)
+    other_mass = sum(p for code, p in lid.items() if code not in _BASE)
+    cld_code, cld_trust = _Detectors.cld2(clean)
+    langs = (*_BASE, OTHER)
+    logs: dict[str, float] = {}
+    for lang in langs:
+        p_lid = other_mass if lang == OTHER else lid.get(lang, 0.0)
+        is_cld = cld_code == lang or (lang == OTHER and cld_code not in (*_BASE, "un"))
+        p_cld = cld_trust if is_cld else (1 - cld_trust) / len(langs)
+        logs[lang] = temper * (math.log(p_lid + 1e-4) + 0.5 * math.log(p_cld + 1e-3))
+
+    letter = _letter_logs(clean)
+    for lang in _BASE:
+        logs[lang] += letter[lang]
+    if cyrillic:
+        logs[OTHER] += math.log(0.2)  # Cyrillic outside our five is rare here
+        # Mongolian, Ukrainian etc. letters would have voted "other" through the detectors.
+    else:
+        uz = _latin_uzbek_evidence(clean)
+        for lang in ("kk", "ky", "tg", "ru"):
+            logs[lang] += math.log(0.02)  # our Cyrillic languages typed in Latin: rare
+        logs["uz"] += math.log(0.05 + 4 * uz)
+    prior_logs = _prior_weights(prior, langs)
+    # The prior speaks louder the less the text says.
+    prior_scale = 1.0 if n < 40 else 0.5
+    for lang in langs:
+        logs[lang] += prior_scale * prior_logs[lang]
+
+    top = max(logs.values())
+    exp = {lang: math.exp(v - top) for lang, v in logs.items()}
+    total = sum(exp.values())
+    probs = {lang: v / total for lang, v in exp.items()}
+    best = max(probs, key=probs.__getitem__)
+    named = {_variant(lang, cyrillic): p for lang, p in probs.items()}
+    return LangGuess(_variant(best, cyrillic), probs[best], named)
+
+
+def _variant(lang: str, cyrillic: bool) -> str:
+    if lang == "uz":
+        return "uz-Cyrl" if cyrillic else "uz"
+    return lang

@@ -1,0 +1,72 @@
+"""Text normalisation for matching: case, Unicode forms, apostrophes, ё/е, look-alike letters.
+
+- `normalize` keeps the script but types every special letter as its plain look-alike, so
+  "қайда" and "кайда", "ўтаман" and "утаман" give the same string.
+- `fold` goes further and writes every Cyrillic text in Latin letters the way Uzbek Latin
+  spells them, so that Uzbek written in either script (and loanwords shared by all five
+  languages) give the same key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nlu.translit import APOSTROPHES
+
+# Special Cyrillic letters -> the plain Russian look-alike people type without the layout.
+_PLAIN = str.maketrans({
+    "қ": "к", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "ң": "н", "ғ": "г", "һ": "х",
+    "і": "и", "ҷ": "ч", "ӣ": "и", "ӯ": "у", "ҳ": "х", "ў": "у", "ё": "е",
+})
+# Kazakh і typed as Latin i (or its dotless/other look-alikes) inside a Cyrillic word.
+_LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])i|i(?=[\u0400-\u04ff])")
+_APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
+_NON_WORD = re.compile(r"[^\w']+")
+_STRAY_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
+_SPACES = re.compile(r"\s+")
+_YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәі])ё")
+
+# Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds.
+_ROMAN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "j", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "x", "ц": "s", "ч": "ch",
+    "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+})
+_LATIN_FOLD = (
+    (re.compile(r"o'"), "u"),  # o‘ is Cyrillic ў, typed plainly as у
+    (re.compile(r"g'"), "g"),
+    (re.compile(r"'"), ""),
+    (re.compile(r"q"), "k"),
+    (re.compile(r"(?<![sc])h"), "x"),  # ҳ is typed as х
+    (re.compile(r"(?<![a-z])ye|(?<=[aeiou])ye"), "e"),  # Cyrillic е at word start
+    (re.compile(r"w"), "v"),
+    (re.compile(r"c(?!h)"), "s"),
+)
+
+
+def normalize(text: str, *, keep_punct: bool = False) -> str:
+    """Casefolded NFKC text, apostrophes as ', special letters as plain look-alikes."""
+    return _prepare(text, keep_punct=keep_punct, keep_yo=False)
+
+
+def _prepare(text: str, *, keep_punct: bool, keep_yo: bool) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _APOSTROPHE.sub("'", text)
+    text = _LATIN_I_IN_CYRILLIC.sub("и", text)
+    if keep_yo:  # ё at a word start or after a vowel is yo (Uzbek ёрдам); ещё is еще
+        text = _YO.sub("йо", text)
+    text = text.translate(_PLAIN)
+    if not keep_punct:
+        text = _NON_WORD.sub(" ", text)
+        text = _STRAY_APOSTROPHE.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """A script-neutral key: `normalize`, then everything in Latin letters."""
+    text = _prepare(text, keep_punct=False, keep_yo=True).translate(_ROMAN)
+    for pattern, repl in _LATIN_FOLD:
+        text = pattern.sub(repl, text)
+    return text
