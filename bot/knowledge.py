@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.content.loader import read_content
+from bot.content.check import check_content
 from bot.content.model import Content
 from bot.content.problems import ERROR, ContentInvalid, Problem
 from bot.core.engine import Knowledge
@@ -26,7 +26,7 @@ def build_knowledge(content: Content) -> Knowledge:
 
 
 def load_knowledge(content_dir: Path) -> Knowledge:
-    content, problems = read_content(content_dir)
+    content, problems = check_content(content_dir)
     if content is None or any(p.severity == ERROR for p in problems):
         raise ContentInvalid(problems)
     return build_knowledge(content)

@@ -23,8 +23,15 @@ PLACEHOLDER_FIELD = re.compile(r"\{[^{}]*\}|%\(?\w*\)?[sdfr]")
 
 
 def check(content_dir: Path, locales_dir: Path, today: dt.date | None = None) -> list[Problem]:
-    """Every problem, errors and warnings, sorted by file and line."""
-    today = today or dt.date.today()
+    """Every problem of content and catalogs, errors and warnings, sorted by file and line."""
+    _content, problems = check_content(content_dir, today)
+    return sorted(set(problems + check_catalogs(locales_dir)))
+
+
+def check_content(
+    content_dir: Path, today: dt.date | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """The content, if it can be read, and every problem in it."""
     content, problems = read_content(content_dir)
     if content is not None:
         lines = _Lines(content_dir)
@@ -32,9 +39,8 @@ def check(content_dir: Path, locales_dir: Path, today: dt.date | None = None) ->
         problems += _answers(content, lines)
         problems += _duplicates(content, lines)
         problems += _contacts(content, lines)
-        problems += _reviews(content, lines, today)
-    problems += check_catalogs(locales_dir)
-    return sorted(set(problems))
+        problems += _reviews(content, lines, today or dt.date.today())
+    return content, sorted(set(problems))
 
 
 class _Lines:

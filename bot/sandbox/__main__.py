@@ -12,7 +12,9 @@ from bot.sandbox.state import World
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Local Telegram Bot API sandbox for Komek")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.sandbox", description="Local Telegram Bot API sandbox for Komek"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--bot-id", type=int, default=100000)

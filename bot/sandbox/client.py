@@ -233,7 +233,7 @@ class SandboxClient:
         thread_id: int | None = None,
         after_id: int = 0,
         from_bot: bool | None = True,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> list[dict[str, Any]]:
         """Wait until at least ``count`` matching messages exist; raise ``TimeoutError``."""
         params = {

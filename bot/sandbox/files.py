@@ -167,6 +167,8 @@ class FileStore:
         thumb = self.by_id.get(photo.thumb_id or "")
         if thumb is None:
             thumb = self.add("photo", photo.data, mime_type=photo.mime_type)
+            digest = hashlib.sha1(photo.data + f"photo:{side}".encode()).hexdigest()
+            thumb.file_unique_id = "AQAD" + digest[:12]
             scale = side / max(photo.width, photo.height)
             thumb.width = max(1, round(photo.width * scale))
             thumb.height = max(1, round(photo.height * scale))

@@ -39,20 +39,16 @@ def _format(world: World, text: str, parse_mode: str | None, entities: Any) -> t
             raise bad_request(f"can't parse entities: {exc}") from exc
         for entity in parsed:
             if entity["type"] == "text_mention":
-                user = world.users.get(entity["user"]["id"])
-                if user is None:
-                    entity.pop("user")
-                    entity.update(type="text_link", url=f"tg://user?id={user_id(entity)}")
+                user_id = entity.pop("user")["id"]
+                user = world.users.get(user_id)
+                if user is None:  # Telegram drops mentions of unknown users; keep it a link
+                    entity.update(type="text_link", url=f"tg://user?id={user_id}")
                 else:
                     entity["user"] = user.to_api()
         return text, parsed
     if mode in ("", "markdown", "markdownv2"):
         return text, []  # Markdown is passed through unparsed by the sandbox
     raise bad_request(f"unsupported parse_mode: {parse_mode}")
-
-
-def user_id(entity: dict[str, Any]) -> int:
-    return int(entity.get("user", {}).get("id", 0))
 
 
 def message_text(world: World, p: Params, name: str = "text") -> dict[str, Any]:
@@ -80,10 +76,6 @@ def caption(world: World, p: Params, value: str | None = None) -> dict[str, Any]
     if not raw:
         return {}
     text, entities = _format(world, raw, p.get_str("parse_mode"), p.get_json("caption_entities"))
-    return caption_content(text, entities)
-
-
-def caption_content(text: str, entities: list | None) -> dict[str, Any]:
     if len(text) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")
     content: dict[str, Any] = {"caption": text} if text else {}
@@ -141,10 +133,3 @@ def reply_markup(p: Params) -> dict[str, Any] | None:
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return markup
     raise bad_request("can't parse reply keyboard markup JSON object")
-
-
-def inline_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Only an inline keyboard survives on a sent message's ``reply_markup`` field."""
-    if markup and "inline_keyboard" in markup:
-        return markup
-    return None

@@ -150,9 +150,9 @@ def copyable(data: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-def _copy_one(world: World, p: Params, stored: StoredMessage, with_caption: bool) -> StoredMessage:
+def _copy_one(world: World, p: Params, stored: StoredMessage) -> StoredMessage:
     content = copyable(stored.data)
-    if with_caption and MEDIA_KEYS & content.keys():
+    if MEDIA_KEYS & content.keys():
         if p.has("caption") or p.get_bool("remove_caption"):
             content.pop("caption", None)
             content.pop("caption_entities", None)
@@ -166,7 +166,7 @@ def _copy_one(world: World, p: Params, stored: StoredMessage, with_caption: bool
 async def copy_message(world: World, p: Params) -> dict[str, int]:
     require_chat_id(p)
     stored = _source(world, p, p.get_int("message_id"))
-    return {"message_id": _copy_one(world, p, stored, True).id}
+    return {"message_id": _copy_one(world, p, stored).id}
 
 
 def _many(world: World, p: Params) -> list[StoredMessage]:
@@ -191,7 +191,7 @@ async def copy_messages(world: World, p: Params) -> list[dict[str, int]]:
     require_chat_id(p)
     out, groups = [], {}
     for stored in _many(world, p):
-        new = _copy_one(world, p, stored, True)
+        new = _copy_one(world, p, stored)
         _regroup(new, stored, groups)
         out.append({"message_id": new.id})
     return out

@@ -64,6 +64,55 @@ async def read_request(request: web.Request) -> Params:
     return Params(raw, files)
 
 
+# Non-string parameters, decoded for the call log (form bodies carry them as strings).
+_LOG_INTS = frozenset(
+    {
+        "chat_id",
+        "from_chat_id",
+        "message_id",
+        "message_thread_id",
+        "reply_to_message_id",
+        "user_id",
+        "offset",
+        "limit",
+        "timeout",
+        "duration",
+        "width",
+        "height",
+        "length",
+        "icon_color",
+        "cache_time",
+        "max_connections",
+    }
+)
+_LOG_BOOLS = frozenset(
+    {
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "has_spoiler",
+        "drop_pending_updates",
+        "allow_sending_without_reply",
+        "remove_caption",
+    }
+)
+
+
+def _log_value(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key in _LOG_INTS and value.lstrip("-").isdigit():
+        return int(value)
+    if key in _LOG_BOOLS and value in ("true", "false"):
+        return value == "true"
+    if value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _parse_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes", "on")
@@ -149,14 +198,7 @@ class Params:
 
     def loggable(self) -> dict[str, Any]:
         """Parameters for the call log: decoded JSON, no file bytes."""
-        out: dict[str, Any] = {}
-        for key, value in self.raw.items():
-            if isinstance(value, str) and value[:1] in ("{", "["):
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    pass
-            out[key] = value
+        out = {key: _log_value(key, value) for key, value in self.raw.items()}
         for key, upload in self.files.items():
             out[key] = {"filename": upload.filename, "size": len(upload.data)}
         return out

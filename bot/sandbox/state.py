@@ -229,8 +229,11 @@ class World:
         if chat is None:
             return []
         out = []
-        for stored in chat.messages.values():
-            if stored.id <= after_id or (stored.deleted and not include_deleted):
+        # Message ids are contiguous per chat, so "after" needs no scan of older messages.
+        ids = range(after_id + 1, chat.next_message_id) if after_id > 0 else list(chat.messages)
+        for message_id in ids:
+            stored = chat.messages.get(message_id)
+            if stored is None or (stored.deleted and not include_deleted):
                 continue
             if from_bot is not None and (stored.sender_id == self.bot.id) != from_bot:
                 continue

@@ -8,18 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.config import ROOT, load_settings
-from bot.knowledge import KnowledgeStore, load_knowledge
+from bot.config import load_settings
+from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
 from tests.e2e.harness import Running, new_person
 
 POSTGRES = os.environ.get("KOMEK_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(scope="session")
-def knowledge():
-    """The seed content and its classifier, built once for the whole run."""
-    return load_knowledge(ROOT / "content")
 
 
 async def _fresh_postgres(url: str) -> None:
