@@ -58,6 +58,9 @@ async def call_method(world: World, name: str, params: Params) -> tuple[str, dic
         body: dict[str, Any] = {"ok": True, "result": await entry[1](world, params)}
     except ApiError as exc:
         body = exc.to_json()
+    except Exception:  # a sandbox bug: answer like a failing Telegram, keep serving
+        log.exception("bot api %s crashed", canonical)
+        body = ApiError(500, "Internal Server Error: sandbox failure").to_json()
     _record(world, canonical, params, body, started)
     world.touch()
     if body["ok"]:
