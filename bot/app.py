@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -18,16 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.config import Settings
 from bot.content.problems import Problem
 from bot.core.engine import Engine
+from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
+from bot.services.gaps import Gaps
+from bot.services.queue import Queue
 from bot.services.retention import purge_forever
 from bot.services.tickets import Tickets
 from bot.services.users import Users
-from bot.telegram import errors, operators, private
+from bot.telegram import errors, operators, private, sla
 from bot.telegram.middlewares import DeduplicateUpdates, OnePerUser
+from bot.telegram.operators import Operators
+from bot.telegram.private import Conversation
 from bot.telegram.relay import Relay
 from bot.telegram.retry import RetryAfterMiddleware
 from db.database import make_engine, make_sessions, upgrade
+from db.models import Setting
 from nlu.languages import USER_LANGS
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,23 @@ SANDBOX_TOKEN = "100000:SANDBOX-TOKEN-NOT-SECRET"
 COMMANDS = ("start", "menu", "language", "delete")
 # Telegram app language codes for the command descriptions (uz-Cyrl users get Uzbek Latin).
 APP_LANGS = {"kk": "kk", "ru": "ru", "uz": "uz", "ky": "ky", "tg": "tg"}
+
+
+async def _remembered_group(sessions: async_sessionmaker, configured: int) -> int:
+    """The operators' group id: the configured one, unless Telegram moved the group since."""
+    async with sessions.begin() as session:
+        moved = await session.get(Setting, f"operator_chat_id:{configured}")
+        return int(moved.value) if moved else configured
+
+
+async def _remember_group(sessions: async_sessionmaker, configured: int, new_id: int) -> None:
+    async with sessions.begin() as session:
+        key = f"operator_chat_id:{configured}"
+        row = await session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=str(new_id)))
+        else:
+            row.value = str(new_id)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -54,6 +79,7 @@ class Komek:
     dispatcher: Dispatcher
     store: KnowledgeStore
     relay: Relay
+    queue: Queue
     db: AsyncEngine
     sessions: async_sessionmaker
     tasks: list[asyncio.Task] = field(default_factory=list)
@@ -69,25 +95,34 @@ class Komek:
         catalogs = Catalogs(settings.locales_dir)
         store = store or await asyncio.to_thread(KnowledgeStore, settings.content_dir)
         bot = bot or make_bot(settings)
-        users, tickets = Users(sessions), Tickets(sessions)
-        relay = Relay(
-            bot, tickets, users, catalogs, settings.operator_chat_id, settings.operator_lang
+        users, tickets, queue = Users(sessions), Tickets(sessions), Queue(sessions)
+        group_id = await _remembered_group(sessions, settings.operator_chat_id)
+        relay = Relay(bot, tickets, users, queue, catalogs, group_id, settings.operator_lang,
+                      settings.reopen_days)
+        relay.on_group_migrated = functools.partial(
+            _remember_group, sessions, settings.operator_chat_id
         )
+        hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
+        conversation = Conversation(bot, users, relay, Gaps(sessions), hours)
+        team = Operators(bot, relay, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
-            engine=Engine(store.current, catalogs), users=users, relay=relay, catalogs=catalogs
+            engine=Engine(store.current, catalogs), users=users, relay=relay,
+            conversation=conversation, operators=team,
         )
         dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
         dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
         dispatcher.include_routers(
             operators.make_router(), private.make_router(), errors.make_router()
         )
-        return cls(settings, bot, dispatcher, store, relay, db, sessions)
+        return cls(settings, bot, dispatcher, store, relay, queue, db, sessions)
 
     async def _content_broken(self, problems: list[Problem]) -> None:
         _o = self.relay.catalogs.operator(self.settings.operator_lang)
         lines = [_o("Content change refused; the bot keeps the last good content:")]
         lines += [str(p) for p in problems[:20]]
-        await self.bot.send_message(self.relay.group_id, "\n".join(lines)[:4000])
+        await self.relay.in_group(
+            lambda chat: self.bot.send_message(chat, "\n".join(lines)[:4000])
+        )
 
     async def _set_commands(self) -> None:
         for lang, code in APP_LANGS.items():
@@ -106,6 +141,10 @@ class Komek:
     async def _background(self) -> None:
         await self._set_commands()
         self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
+        self.tasks.append(asyncio.create_task(sla.watch(
+            self.relay, self.queue, dt.timedelta(minutes=self.settings.sla_waiting_minutes),
+            dt.timedelta(minutes=self.settings.sla_silent_minutes),
+        )))
         self.tasks.append(
             asyncio.create_task(purge_forever(self.sessions, self.settings.retention_days))
         )
@@ -156,5 +195,6 @@ class Komek:
                 await task
         with contextlib.suppress(RuntimeError):
             await self.dispatcher.stop_polling()
+        await self.relay.drain()
         await self.bot.session.close()
         await self.db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +41,34 @@ class Settings(BaseSettings):
     content_dir: Path = Field(ROOT / "content", description="Folder of the FAQ content.")
     locales_dir: Path = Field(ROOT / "locales", description="Folder of the gettext catalogs.")
     operator_lang: str = Field("ru", description="Language of operator-facing text: ru, kk or en.")
+    admin_ids: list[int] = Field(
+        default_factory=list,
+        description="Telegram ids allowed to act on tickets besides the group's members, "
+        "as JSON: [123, 456].",
+    )
+    office_hours: str = Field(
+        "mon-fri 09:00-18:00",
+        description="When operators answer, Asia/Almaty time: 'mon-fri 09:00-13:00 "
+        "14:00-18:00; sat 10:00-14:00', or 'always'.",
+    )
+    holidays: list[dt.date] = Field(
+        default_factory=list,
+        description='Public holidays with no operators, as JSON: ["2026-12-16", "2026-12-17"].',
+    )
+    timezone: str = Field("Asia/Almaty", description="Time zone of office hours and /stats.")
+    reopen_days: int = Field(
+        3, ge=0, description="A person who asks again within this many days reopens their ticket."
+    )
+    sla_waiting_minutes: int = Field(
+        15, ge=1, description="A waiting ticket is announced again after this many minutes."
+    )
+    sla_silent_minutes: int = Field(
+        30, ge=1,
+        description="A taken ticket with no operator reply for this long goes back to the queue.",
+    )
+    show_user_identity: bool = Field(
+        False, description="Show operators the person's Telegram username (off: privacy)."
+    )
     retention_days: int = Field(
         90, ge=1, description="Days after a conversation ends before its messages are deleted."
     )
@@ -51,6 +80,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("office_hours")
+    @classmethod
+    def _office_hours(cls, value: str) -> str:
+        from bot.core.hours import HoursError, OfficeHours
+
+        try:
+            OfficeHours.parse(value)
+        except HoursError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("operator_lang")
     @classmethod

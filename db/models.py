@@ -56,6 +56,7 @@ class Ticket(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|taken|closed
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    queue: Mapped[str | None] = mapped_column(String(32))  # a specialist group, e.g. lawyer
     lang: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str | None] = mapped_column(String(64))  # content topic or intent id
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -63,8 +64,61 @@ class Ticket(Base):
     assignee_id: Mapped[int | None] = mapped_column(BigInteger)
     resolution: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    waiting_since: Mapped[dt.datetime] = mapped_column(default=utcnow)  # queue order
+    taken_at: Mapped[dt.datetime | None]
     first_response_at: Mapped[dt.datetime | None]
+    last_operator_reply_at: Mapped[dt.datetime | None]
+    announced_at: Mapped[dt.datetime | None]  # last "still waiting" announcement
     closed_at: Mapped[dt.datetime | None]
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1-5, from the user after closing
+
+
+class TicketEvent(Base):
+    """Append-only log of everything that happened to a ticket: who, what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # an operator; None: user/system
+    kind: Mapped[str] = mapped_column(String(32))  # opened, taken, released, closed, ...
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Operator(Base):
+    """An operator's preferences: the languages they read, their specialist roles."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    langs: Mapped[str] = mapped_column(String(64), default="")  # space-separated variants
+    roles: Mapped[str] = mapped_column(String(64), default="")  # lawyer social medical
+
+
+class Unanswered(Base):
+    """A question the bot could not answer confidently: masked, for editors."""
+
+    __tablename__ = "unanswered"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(16))
+    nearest: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Setting(Base):
+    """Values the bot learns while running, e.g. the operators' group id after a migration."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class TicketMessage(Base):

@@ -75,16 +75,6 @@ async def create_ticket(
         return None
 
 
-async def close_ticket(session: AsyncSession, ticket_id: int, resolution: str) -> bool:
-    """Close an open ticket; False when it was closed already."""
-    result = await session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status != "closed")
-        .values(status="closed", resolution=resolution, closed_at=utcnow())
-    )
-    return result.rowcount == 1
-
-
 async def add_message(session: AsyncSession, **fields: object) -> TicketMessage:
     message = TicketMessage(**fields)
     session.add(message)

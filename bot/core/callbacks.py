@@ -18,6 +18,7 @@ HUMAN = "h"  # h:<entry or ->         talk to a person
 HUMAN_MEDIA = "hm"  # hm:<message id> talk to a person, relaying that message
 SWITCH = "sw"  # sw:<variant>         switch to the language a message was written in
 DELETE = "del"  # del:ask / del:yes / del:no
+RATE = "r"  # r:<ticket>-<1..5>     how much the operators helped
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,7 @@ from bot.core.messages import (
     Feedback,
     Inbound,
     OpenTicket,
+    Rate,
     RelayToTicket,
     Reply,
     SetConsent,
@@ -127,6 +129,15 @@ class Engine:
             return self._escalate(user, lang, subject=entry.id if entry else None)
         if call.kind == cb.HUMAN_MEDIA and call.arg.isdigit():
             return self._escalate(user, lang, message_id=int(call.arg))
+        if call.kind == cb.RATE and re.fullmatch(r"\d{1,9}-[1-5]", call.arg):
+            ticket, rating = call.arg.split("-")
+            return Decision(
+                (Reply(_("Thank you for your rating!")),),
+                (Rate(int(ticket), int(rating)),),
+                notice=_("Thank you!"),
+                lang=lang,
+                outcome="rated",
+            )
         if call.kind == cb.DELETE and call.arg == "ask":
             return self._say(self._delete_question(lang), lang, "delete_ask")
         if call.kind == cb.DELETE and call.arg == "yes":

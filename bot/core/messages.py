@@ -80,6 +80,12 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Rate:
+    ticket_id: int
+    rating: int
+
+
+@dataclass(frozen=True)
 class Unanswered:
     """A question the bot could not answer confidently, kept (masked) for editors."""
 
@@ -89,7 +95,10 @@ class Unanswered:
     nearest: tuple[str, ...]
 
 
-Action = SetLanguage | SetConsent | OpenTicket | RelayToTicket | DeleteData | Feedback | Unanswered
+Action = (
+    SetLanguage | SetConsent | OpenTicket | RelayToTicket | DeleteData | Feedback | Rate
+    | Unanswered
+)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.markup import HtmlParseError, parse_html
 from bot.sandbox.errors import bad_request
-from bot.sandbox.htmlcheck import HtmlParseError, parse_html
 from bot.sandbox.params import Params
 from bot.sandbox.state import World
 

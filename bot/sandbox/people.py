@@ -7,8 +7,8 @@ import copy
 import time
 from typing import Any
 
+from bot.markup import detect_entities
 from bot.sandbox.errors import ApiError
-from bot.sandbox.htmlcheck import detect_entities
 from bot.sandbox.media import MEDIA_KINDS, content_for
 from bot.sandbox.methods_chat import TOPIC_COLORS, create_topic, delete_topic
 from bot.sandbox.models import Chat, Member, StoredMessage, Topic, User

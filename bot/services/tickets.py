@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from db import repositories as repo
-from db.models import MessageLink, Ticket, utcnow
+from db.events import log_event
+from db.models import MessageLink, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,20 @@ class TicketView:
     subject: str | None
     group_chat_id: int | None
     thread_id: int | None
+    assignee_id: int | None = None
+    queue: str | None = None
+    waiting_since: dt.datetime | None = None
 
 
-def _view(ticket: Ticket) -> TicketView:
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    direction: str  # in | out | note
+    kind: str
+    text: str | None
+
+
+def view_of(ticket: Ticket) -> TicketView:
     return TicketView(
         ticket.id,
         ticket.user_id,
@@ -33,6 +46,9 @@ def _view(ticket: Ticket) -> TicketView:
         ticket.subject,
         ticket.group_chat_id,
         ticket.thread_id,
+        ticket.assignee_id,
+        ticket.queue,
+        ticket.waiting_since,
     )
 
 
@@ -48,28 +64,33 @@ class Tickets:
             await repo.get_or_create_user(session, user_id)
             ticket = await repo.create_ticket(session, user_id, lang, subject, urgent)
             created = ticket is not None
-            if ticket is None:
+            if ticket is not None:
+                await session.flush()
+                await log_event(session, ticket.id, "opened", None,
+                                ("urgent " if urgent else "") + (subject or ""))
+            else:
                 ticket = await repo.open_ticket_of(session, user_id)
                 assert ticket is not None
                 if urgent and not ticket.urgent:
                     ticket.urgent = True
+                    await log_event(session, ticket.id, "urgent", None, subject)
             await session.flush()
-            return _view(ticket), created
+            return view_of(ticket), created
 
     async def get(self, ticket_id: int) -> TicketView | None:
         async with self._sessions.begin() as session:
             ticket = await session.get(Ticket, ticket_id)
-            return _view(ticket) if ticket else None
+            return view_of(ticket) if ticket else None
 
     async def open_of(self, user_id: int) -> TicketView | None:
         async with self._sessions.begin() as session:
             ticket = await repo.open_ticket_of(session, user_id)
-            return _view(ticket) if ticket else None
+            return view_of(ticket) if ticket else None
 
     async def by_topic(self, chat_id: int, thread_id: int) -> TicketView | None:
         async with self._sessions.begin() as session:
             ticket = await repo.ticket_by_topic(session, chat_id, thread_id)
-            return _view(ticket) if ticket else None
+            return view_of(ticket) if ticket else None
 
     async def set_topic(self, ticket_id: int, chat_id: int, thread_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -100,10 +121,6 @@ class Tickets:
                 user_message_id=user_message_id,
                 relayed=group_message_id is not None and user_message_id is not None,
             )
-            if direction == "out" and ticket.status == "waiting":
-                db_ticket = await session.get(Ticket, ticket.id)
-                if db_ticket is not None and db_ticket.first_response_at is None:
-                    db_ticket.first_response_at = utcnow()
             if user_message_id is not None and group_message_id is not None:
                 assert ticket.group_chat_id is not None
                 await repo.add_link(
@@ -134,6 +151,18 @@ class Tickets:
                 )
             )
 
-    async def close(self, ticket_id: int, resolution: str = "resolved") -> bool:
+    async def history(self, ticket_id: int) -> list[HistoryLine]:
         async with self._sessions.begin() as session:
-            return await repo.close_ticket(session, ticket_id, resolution)
+            rows = await session.scalars(
+                select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+                .order_by(TicketMessage.id)
+            )
+            return [HistoryLine(m.created_at, m.direction, m.kind, m.text) for m in rows]
+
+    async def move_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The operators' group became a supergroup with a new id: its topics are gone."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Ticket).where(Ticket.group_chat_id == old_chat_id)
+                .values(group_chat_id=new_chat_id, thread_id=None)
+            )

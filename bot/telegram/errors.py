@@ -30,7 +30,7 @@ async def on_error(event: ErrorEvent, bot: Bot, relay: Relay, users: Users) -> b
         lang = view.lang or "ru"
         ticket = await relay.open(message.chat.id, lang, "error", urgent=False)
         await relay.copy_to_group(
-            ticket, message.message_id, kind_of(message), message.text or message.caption
+            ticket, [message.message_id], [kind_of(message)], [message.text or message.caption]
         )
         _ = relay.catalogs.user(lang)
         await bot.send_message(

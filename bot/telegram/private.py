@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, Message
+from babel.dates import format_datetime
 
+from bot.core import render as core_render
 from bot.core.engine import Engine
+from bot.core.hours import OfficeHours
+from bot.core.i18n import babel_locale, format_wait
 from bot.core.messages import (
     Decision,
     DeleteData,
     Feedback,
     Inbound,
     OpenTicket,
+    Rate,
     RelayToTicket,
     SetConsent,
     SetLanguage,
     Unanswered,
 )
+from bot.services.gaps import Gaps
+from bot.services.tickets import TicketView
 from bot.services.users import Users
 from bot.telegram import render
 from bot.telegram.relay import Relay, kind_of
+from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,43 +48,105 @@ def inbound_of(message: Message) -> Inbound:
         text = None
     media = None if message.text is not None else kind_of(message)
     return Inbound(
-        user_id=message.chat.id,
-        message_id=message.message_id,
-        text=text,
-        command=command,
-        media=media,
+        user_id=message.chat.id, message_id=message.message_id, text=text,
+        command=command, media=media,
     )
 
 
-async def on_message(
-    message: Message,
-    bot: Bot,
-    engine: Engine,
-    users: Users,
-    relay: Relay,
-    gaps: object | None = None,
-) -> None:
-    user = await users.view(message.chat.id)
+@dataclass
+class Conversation:
+    """Carries out the engine's decisions: stores what changed, answers, hands over."""
+
+    bot: Bot
+    users: Users
+    relay: Relay
+    gaps: Gaps
+    hours: OfficeHours
+
+    async def execute(
+        self, decision: Decision, chat_id: int, *, message: Message | None = None,
+        edit: Message | None = None,
+    ) -> None:
+        for action in decision.actions:
+            if isinstance(action, SetLanguage | SetConsent | DeleteData):
+                await self.users.apply(chat_id, action)
+            elif isinstance(action, Feedback):
+                log.info("feedback on %s: helpful=%s", action.entry_id, action.helpful)
+            elif isinstance(action, Rate):
+                await self.relay.queue.rate(action.ticket_id, chat_id, action.rating)
+            elif isinstance(action, Unanswered):
+                await self.gaps.record(action)
+        if not await self._reply(decision, chat_id, edit):
+            return
+        for action in decision.actions:
+            if isinstance(action, OpenTicket):
+                await self._open(action, chat_id, message)
+            elif isinstance(action, RelayToTicket) and message is not None:
+                ticket = await self.relay.tickets.open_of(chat_id)
+                if ticket is not None:
+                    await self.relay.to_group(ticket, message)
+
+    async def _reply(self, decision: Decision, chat_id: int, edit: Message | None) -> bool:
+        try:
+            for i, reply in enumerate(decision.replies):
+                if i == 0 and edit is not None:
+                    try:
+                        await render.edit(self.bot, edit, reply)
+                        continue
+                    except TelegramBadRequest:  # too old to edit, or unchanged: send anew
+                        pass
+                await render.send(self.bot, chat_id, reply)
+        except TelegramForbiddenError:
+            await self.users.mark_blocked(chat_id)
+            ticket = await self.relay.tickets.open_of(chat_id)
+            if ticket is not None:
+                await self.relay.user_unreachable(ticket)
+            return False
+        return True
+
+    async def _open(self, action: OpenTicket, chat_id: int, message: Message | None) -> None:
+        ticket = await self.relay.open(chat_id, action.lang, action.subject, action.urgent)
+        if action.message_id is not None:
+            source = message if message and message.message_id == action.message_id else None
+            await self.relay.copy_to_group(
+                ticket, [action.message_id], [kind_of(source) if source else "message"],
+                [(source.text or source.caption) if source else None],
+            )
+        await render.send(self.bot, chat_id, await self._waiting(ticket))
+
+    async def _waiting(self, ticket: TicketView) -> core_render.Reply:
+        lang = ticket.lang
+        _ = self.relay.catalogs.user(lang)
+        place, wait = await self.relay.queue.position(ticket.id)
+        now = utcnow()
+        opens = None
+        if not self.hours.is_open(now):
+            moment = self.hours.next_open(now)
+            opens = (
+                format_datetime(moment, "EEEE HH:mm", tzinfo=self.hours.tz,
+                                locale=babel_locale(lang))
+                if moment else _("the next working day")
+            )
+        return core_render.waiting(
+            _, place, format_wait(lang, wait) if wait is not None else None, opens
+        )
+
+
+async def on_message(message: Message, engine: Engine, conversation: Conversation) -> None:
+    user = await conversation.users.view(message.chat.id)
     decision = engine.handle(inbound_of(message), user)
     log.info("message %s: %s", message.message_id, decision.outcome)
-    await execute(decision, bot, message.chat.id, users, relay, message=message, gaps=gaps)
+    await conversation.execute(decision, message.chat.id, message=message)
 
 
-async def on_button(
-    query: CallbackQuery,
-    bot: Bot,
-    engine: Engine,
-    users: Users,
-    relay: Relay,
-    gaps: object | None = None,
-) -> None:
-    user = await users.view(query.from_user.id)
+async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversation) -> None:
+    user = await conversation.users.view(query.from_user.id)
     decision = engine.handle(Inbound(user_id=query.from_user.id, callback=query.data), user)
     log.info("button: %s", decision.outcome)
     await query.answer(decision.notice)
     source = query.message if isinstance(query.message, Message) else None
     edit = source if decision.outcome in NAVIGATION and len(decision.replies) == 1 else None
-    await execute(decision, bot, query.from_user.id, users, relay, edit=edit, gaps=gaps)
+    await conversation.execute(decision, query.from_user.id, edit=edit)
 
 
 def make_router() -> Router:
@@ -85,54 +156,3 @@ def make_router() -> Router:
     router.message.register(on_message)
     router.callback_query.register(on_button)
     return router
-
-
-async def execute(
-    decision: Decision,
-    bot: Bot,
-    chat_id: int,
-    users: Users,
-    relay: Relay,
-    *,
-    message: Message | None = None,
-    edit: Message | None = None,
-    gaps: object | None = None,
-) -> None:
-    """Carry out the engine's decision: store what changed, answer, hand over to a person."""
-    for action in decision.actions:
-        if isinstance(action, SetLanguage | SetConsent | DeleteData):
-            await users.apply(chat_id, action)
-        elif isinstance(action, Feedback):
-            log.info("feedback on %s: helpful=%s", action.entry_id, action.helpful)
-        elif isinstance(action, Unanswered) and gaps is not None:
-            await gaps.record(action)  # type: ignore[attr-defined]
-    try:
-        for i, reply in enumerate(decision.replies):
-            if i == 0 and edit is not None:
-                try:
-                    await render.edit(bot, edit, reply)
-                    continue
-                except TelegramBadRequest:  # too old to edit, or unchanged: send it anew
-                    pass
-            await render.send(bot, chat_id, reply)
-    except TelegramForbiddenError:
-        await users.mark_blocked(chat_id)
-        ticket = await relay.tickets.open_of(chat_id)
-        if ticket is not None:
-            await relay.user_unreachable(ticket)
-        return
-    for action in decision.actions:
-        if isinstance(action, OpenTicket):
-            ticket = await relay.open(chat_id, action.lang, action.subject, action.urgent)
-            if action.message_id is not None:
-                source = message if message and message.message_id == action.message_id else None
-                await relay.copy_to_group(
-                    ticket,
-                    action.message_id,
-                    kind_of(source) if source else "message",
-                    (source.text or source.caption) if source else None,
-                )
-        elif isinstance(action, RelayToTicket) and message is not None:
-            ticket = await relay.tickets.open_of(chat_id)
-            if ticket is not None:
-                await relay.to_group(ticket, message)

@@ -23,7 +23,7 @@ async def open_ticket(person: Person, client) -> tuple[dict, dict]:
 async def _headers(client, thread: int) -> list[dict]:
     """The bot's first message in a ticket's topic: the one with the Close button."""
     found = await client.messages(client.operator_chat_id, thread_id=thread, from_bot=True)
-    return [m for m in found if any(d.startswith("close:") for d in button_data(m))]
+    return [m for m in found if any(d.startswith("cl:") for d in button_data(m))]
 
 
 async def test_escalation_relays_both_ways_and_closes(bot, person, client):
@@ -31,7 +31,7 @@ async def test_escalation_relays_both_ways_and_closes(bot, person, client):
     topic, header = await open_ticket(person, client)
     thread = topic["message_thread_id"]
     assert topic["name"].startswith("#1 · ru")
-    assert "close:1" in button_data(header)
+    assert button_data(header) == ["take:1", "rel:1", "cl:1", "tr:1"]
 
     # The user's photo and text arrive in the topic; the bot does not answer them itself.
     photo = await person.sends("photo", replies=0, caption="вот договор")
@@ -59,10 +59,13 @@ async def test_escalation_relays_both_ways_and_closes(bot, person, client):
     [doc] = await client.wait_for_messages(person.id, 1, after_id=delivered["message_id"])
     assert "document" in doc and doc["caption"] == "образец"
 
-    # Closing tells the user and closes the topic.
-    await client.operator_presses(OPERATOR, header["message_id"], "close:1")
-    [told] = await client.wait_for_messages(person.id, 1, after_id=doc["message_id"])
+    # Closing (with a category) tells the user, asks for a rating and closes the topic.
+    await client.operator_presses(OPERATOR, header["message_id"], "cl:1")
+    await eventually(lambda: _has_button(client, header["message_id"], "cla:1-answered"))
+    await client.operator_presses(OPERATOR, header["message_id"], "cla:1-answered")
+    told, rating = await client.wait_for_messages(person.id, 2, after_id=doc["message_id"])
     assert "завершил" in told["text"]
+    assert button_data(rating) == [f"r:1-{n}" for n in range(1, 6)]
     [closed] = await eventually(
         lambda: _topics_where(client, lambda t: t.get("is_closed") or t.get("closed"))
     )
@@ -71,6 +74,13 @@ async def test_escalation_relays_both_ways_and_closes(bot, person, client):
     # After closing the bot answers by itself again.
     [auto] = await person.says("сколько стоит патент")
     assert "h:" in "".join(button_data(auto))
+
+
+async def _has_button(client, message_id: int, data: str) -> bool:
+    for message in await client.messages(client.operator_chat_id):
+        if message["message_id"] == message_id:
+            return data in button_data(message)
+    return False
 
 
 async def _topics_where(client, predicate):

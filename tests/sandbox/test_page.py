@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from bot.sandbox import Sandbox, SandboxClient
-from bot.sandbox.htmlcheck import utf16_len
+from bot.markup import utf16_len
 from bot.sandbox.server import index_html
 from tests.sandbox.conftest import USER
 

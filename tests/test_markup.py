@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.htmlcheck import HtmlParseError, detect_entities, parse_html
+from bot.markup import HtmlParseError, detect_entities, parse_html
 
 
 def test_plain_text_and_entities():

@@ -1,0 +1,68 @@
+"""Questions the bot could not answer confidently, kept masked for editors (`content gaps`)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.core.messages import Unanswered as UnansweredAction
+from db.models import Unanswered, utcnow
+from nlu.gaps import mask
+
+KEEP = dt.timedelta(days=180)
+
+
+class Gaps:
+    def __init__(self, sessions: async_sessionmaker):
+        self._sessions = sessions
+
+    async def record(self, gap: UnansweredAction) -> None:
+        async with self._sessions.begin() as session:
+            session.add(Unanswered(
+                text=mask(gap.text)[:500], lang=gap.lang, outcome=gap.outcome,
+                nearest=" ".join(gap.nearest)[:200],
+            ))
+
+    async def texts(self, since: dt.datetime | None = None) -> list[str]:
+        async with self._sessions.begin() as session:
+            query = select(Unanswered.text)
+            if since is not None:
+                query = query.where(Unanswered.created_at >= since)
+            return list(await session.scalars(query))
+
+    async def prune(self) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(delete(Unanswered).where(Unanswered.created_at < utcnow() - KEEP))
+
+
+def print_gaps(settings) -> int:  # type: ignore[no-untyped-def]
+    """Print the stored unanswered questions, grouped by similarity, with the nearest ids."""
+    from bot.knowledge import load_knowledge
+    from db.database import make_engine, make_sessions, upgrade_sync
+    from nlu.gaps import group_gaps
+
+    upgrade_sync(settings.database_url)
+
+    async def read() -> list[str]:
+        engine = make_engine(settings.database_url)
+        try:
+            return await Gaps(make_sessions(engine)).texts()
+        finally:
+            await engine.dispose()
+
+    texts = asyncio.run(read())
+    if not texts:
+        print("no unanswered questions stored yet")
+        return 0
+    classifier = load_knowledge(settings.content_dir).classifier
+    groups = group_gaps(texts, classifier)
+    print(f"{len(texts)} unanswered question(s) in {len(groups)} group(s), largest first\n")
+    for group in groups:
+        nearest = ", ".join(f"{i} ({c:.2f})" for i, c in group.nearest)
+        print(f"{group.count} × nearest: {nearest or '-'}")
+        for example in group.examples:
+            print(f"    {example}")
+    return 0

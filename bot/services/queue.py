@@ -1,0 +1,371 @@
+"""The operators' queue: taking, releasing, closing, transferring tickets, with an event log.
+
+Claims are atomic: a conditional UPDATE (`... WHERE status = 'waiting'`) lets exactly one of
+several operators who press Take at once win; `/next` picks its candidate with
+`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has no row locks: there the
+conditional update alone decides, and a lost race moves on to the next candidate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.services.tickets import TicketView, view_of
+from db.events import log_event
+from db.models import Operator, Ticket, TicketEvent, utcnow
+
+SPECIALIST_QUEUES = ("lawyer", "social", "medical")
+CLOSE_CATEGORIES = ("answered", "referred", "no_reply", "not_our_work", "spam")
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Claim:
+    ok: bool
+    ticket: TicketView | None
+    assignee_id: int | None  # who has it now
+
+
+@dataclass(frozen=True)
+class Stats:
+    opened: int
+    closed: int
+    waiting: int
+    taken: int
+    median_first_response: float | None  # seconds
+    ratings: int
+    mean_rating: float | None
+
+
+def _queue_order():  # type: ignore[no-untyped-def]
+    return (Ticket.urgent.desc(), Ticket.waiting_since.asc(), Ticket.id.asc())
+
+
+class Queue:
+    def __init__(self, sessions: async_sessionmaker):
+        self._sessions = sessions
+
+    async def event(
+        self,
+        ticket_id: int | None,
+        kind: str,
+        actor_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        async with self._sessions.begin() as session:
+            await log_event(session, ticket_id, kind, actor_id, detail)
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.id)
+            )
+            return list(rows)
+
+    # -- claiming ---------------------------------------------------------------------------
+    async def take(self, ticket_id: int, operator_id: int) -> Claim:
+        async with self._sessions.begin() as session:
+            now = utcnow()
+            result = await session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+                .values(
+                    status="taken",
+                    assignee_id=operator_id,
+                    taken_at=now,
+                    last_operator_reply_at=None,
+                )
+            )
+            ok = result.rowcount == 1
+            if ok:
+                await log_event(session, ticket_id, "taken", operator_id)
+            ticket = await session.get(Ticket, ticket_id, populate_existing=True)
+            return Claim(
+                ok, view_of(ticket) if ticket else None, ticket.assignee_id if ticket else None
+            )
+
+    async def next_for(self, operator_id: int) -> Claim:
+        """Take the most urgent, oldest waiting ticket, preferring the operator's languages
+        and specialist roles."""
+        async with self._sessions.begin() as session:
+            operator = await session.get(Operator, operator_id)
+            langs = operator.langs.split() if operator else []
+            roles = operator.roles.split() if operator else []
+            readable = case((Ticket.lang.in_(langs), 0), else_=1) if langs else None
+            mine = case((Ticket.queue.in_(roles), 0), (Ticket.queue.is_(None), 1), else_=2)
+            order = [mine] + ([readable] if readable is not None else []) + list(_queue_order())
+            tried: list[int] = []
+            while True:
+                query = select(Ticket.id).where(Ticket.status == "waiting").order_by(*order)
+                if tried:
+                    query = query.where(Ticket.id.not_in(tried))
+                candidate = await session.scalar(query.limit(1).with_for_update(skip_locked=True))
+                if candidate is None:
+                    return Claim(False, None, None)
+                result = await session.execute(
+                    update(Ticket)
+                    .where(Ticket.id == candidate, Ticket.status == "waiting")
+                    .values(
+                        status="taken",
+                        assignee_id=operator_id,
+                        taken_at=utcnow(),
+                        last_operator_reply_at=None,
+                    )
+                )
+                if result.rowcount == 1:
+                    await log_event(session, candidate, "taken", operator_id, "next")
+                    ticket = await session.get(Ticket, candidate, populate_existing=True)
+                    assert ticket is not None
+                    return Claim(True, view_of(ticket), operator_id)
+                tried.append(candidate)
+
+    async def release(self, ticket_id: int, operator_id: int, kind: str = "released") -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.status == "taken",
+                    Ticket.assignee_id == operator_id,
+                )
+                .values(
+                    status="waiting", assignee_id=None, waiting_since=utcnow(), announced_at=None
+                )
+            )
+            if result.rowcount == 1:
+                await log_event(session, ticket_id, kind, operator_id)
+            return result.rowcount == 1
+
+    async def transfer(
+        self,
+        ticket_id: int,
+        operator_id: int,
+        *,
+        to_operator: int | None = None,
+        to_queue: str | None = None,
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            ticket = await session.get(Ticket, ticket_id, with_for_update=True)
+            if ticket is None or ticket.status == "closed":
+                return False
+            if to_operator is not None:
+                ticket.status, ticket.assignee_id, ticket.taken_at = "taken", to_operator, utcnow()
+                detail = f"operator {to_operator}"
+            else:
+                ticket.status, ticket.assignee_id, ticket.queue = "waiting", None, to_queue
+                ticket.waiting_since, ticket.announced_at = utcnow(), None
+                detail = f"queue {to_queue}"
+            await log_event(session, ticket_id, "transferred", operator_id, detail)
+            return True
+
+    async def close(self, ticket_id: int, actor_id: int | None, category: str) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.status != "closed")
+                .values(status="closed", resolution=category, closed_at=utcnow())
+            )
+            if result.rowcount == 1:
+                await log_event(session, ticket_id, "closed", actor_id, category)
+            return result.rowcount == 1
+
+    async def reopen_recent(self, user_id: int, within: dt.timedelta) -> TicketView | None:
+        """The user's ticket closed within `within`, opened again (same topic, same history)."""
+        async with self._sessions.begin() as session:
+            ticket = await session.scalar(
+                select(Ticket)
+                .where(
+                    Ticket.user_id == user_id,
+                    Ticket.status == "closed",
+                    Ticket.resolution != "user_blocked",
+                )
+                .order_by(Ticket.closed_at.desc())
+                .limit(1)
+            )
+            closed_at = aware(ticket.closed_at) if ticket else None
+            if ticket is None or closed_at is None or utcnow() - closed_at > within:
+                return None
+            ticket.status, ticket.assignee_id, ticket.closed_at = "waiting", None, None
+            ticket.resolution, ticket.rating = None, None
+            ticket.waiting_since, ticket.announced_at = utcnow(), None
+            await log_event(session, ticket.id, "reopened")
+            await session.flush()
+            return view_of(ticket)
+
+    async def operator_replied(self, ticket_id: int) -> None:
+        async with self._sessions.begin() as session:
+            now = utcnow()
+            await session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id)
+                .values(
+                    last_operator_reply_at=now,
+                    first_response_at=func.coalesce(Ticket.first_response_at, now),
+                )
+            )
+
+    async def rate(self, ticket_id: int, user_id: int, rating: int) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.user_id == user_id,
+                    Ticket.status == "closed",
+                    Ticket.rating.is_(None),
+                )
+                .values(rating=rating)
+            )
+            if result.rowcount == 1:
+                await log_event(session, ticket_id, "rated", None, str(rating))
+            return result.rowcount == 1
+
+    # -- reading ----------------------------------------------------------------------------
+    async def waiting(self) -> list[TicketView]:
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(Ticket).where(Ticket.status == "waiting").order_by(*_queue_order())
+            )
+            return [view_of(t) for t in rows]
+
+    async def mine(self, operator_id: int) -> list[TicketView]:
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(Ticket)
+                .where(Ticket.status == "taken", Ticket.assignee_id == operator_id)
+                .order_by(Ticket.id)
+            )
+            return [view_of(t) for t in rows]
+
+    async def position(self, ticket_id: int) -> tuple[int, float | None]:
+        """Place in the queue (1 = next) and the expected wait in seconds, if known."""
+        async with self._sessions.begin() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None or ticket.status != "waiting":
+                return 0, None
+            earlier = (Ticket.waiting_since < ticket.waiting_since) | and_(
+                Ticket.waiting_since == ticket.waiting_since, Ticket.id < ticket.id
+            )
+            same_priority = and_(Ticket.urgent.is_(ticket.urgent), earlier)
+            ahead_of_me = (
+                same_priority if ticket.urgent else (Ticket.urgent.is_(True)) | same_priority
+            )
+            ahead = await session.scalar(
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.status == "waiting", Ticket.id != ticket.id, ahead_of_me)
+            )
+            recent = await session.execute(
+                select(Ticket.created_at, Ticket.first_response_at)
+                .where(Ticket.first_response_at.is_not(None))
+                .order_by(Ticket.id.desc())
+                .limit(20)
+            )
+            waits = [(aware(r) - aware(c)).total_seconds() for c, r in recent]
+            place = (ahead or 0) + 1
+            return place, statistics.median(waits) * place if waits else None
+
+    async def stats(self, since: dt.datetime) -> Stats:
+        async with self._sessions.begin() as session:
+
+            def count(*where):  # type: ignore[no-untyped-def]
+                return session.scalar(select(func.count()).select_from(Ticket).where(*where))
+
+            opened = await count(Ticket.created_at >= since)
+            closed = await count(Ticket.closed_at >= since)
+            waiting = await count(Ticket.status == "waiting")
+            taken = await count(Ticket.status == "taken")
+            rows = await session.execute(
+                select(Ticket.created_at, Ticket.first_response_at).where(
+                    Ticket.first_response_at >= since
+                )
+            )
+            firsts = [(aware(r) - aware(c)).total_seconds() for c, r in rows]
+            ratings = list(
+                await session.scalars(
+                    select(Ticket.rating).where(
+                        Ticket.closed_at >= since, Ticket.rating.is_not(None)
+                    )
+                )
+            )
+            return Stats(
+                opened or 0,
+                closed or 0,
+                waiting or 0,
+                taken or 0,
+                statistics.median(firsts) if firsts else None,
+                len(ratings),
+                statistics.mean(ratings) if ratings else None,
+            )
+
+    async def overdue(
+        self, waiting_after: dt.timedelta, silent_after: dt.timedelta
+    ) -> tuple[list[TicketView], list[TicketView]]:
+        """Tickets to announce again (waiting too long) and to put back in the queue (taken,
+        but no operator reply for too long)."""
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            waiting = await session.scalars(
+                select(Ticket).where(Ticket.status == "waiting").order_by(*_queue_order())
+            )
+            announce = []
+            for t in waiting:
+                last = aware(t.announced_at) or aware(t.waiting_since)
+                if last is not None and now - last >= waiting_after:
+                    t.announced_at = now
+                    await log_event(session, t.id, "announced")
+                    announce.append(view_of(t))
+            taken = await session.scalars(select(Ticket).where(Ticket.status == "taken"))
+            silent = []
+            for t in taken:
+                last = aware(t.last_operator_reply_at) or aware(t.taken_at)
+                if last is not None and now - last >= silent_after:
+                    await log_event(session, t.id, "returned", t.assignee_id, "no reply")
+                    t.status, t.assignee_id = "waiting", None
+                    t.waiting_since, t.announced_at = now, None
+                    silent.append(view_of(t))
+            return announce, silent
+
+    # -- operators --------------------------------------------------------------------------
+    async def operator(self, operator_id: int, name: str | None = None) -> Operator:
+        async with self._sessions.begin() as session:
+            operator = await session.get(Operator, operator_id)
+            if operator is None:
+                operator = Operator(id=operator_id, name=name or "", langs="", roles="")
+                session.add(operator)
+            elif name and operator.name != name:
+                operator.name = name
+            await session.flush()
+            return operator
+
+    async def set_operator(
+        self, operator_id: int, *, langs: list[str] | None = None, roles: list[str] | None = None
+    ) -> Operator:
+        async with self._sessions.begin() as session:
+            operator = await session.get(Operator, operator_id)
+            if operator is None:
+                operator = Operator(id=operator_id, name="", langs="", roles="")
+                session.add(operator)
+            if langs is not None:
+                operator.langs = " ".join(langs)
+            if roles is not None:
+                operator.roles = " ".join(roles)
+            await session.flush()
+            return operator
+
+    async def operators(self) -> list[Operator]:
+        async with self._sessions.begin() as session:
+            return list(await session.scalars(select(Operator).order_by(Operator.name)))

@@ -1,0 +1,121 @@
+"""Behaviour a user would notice, on the real content (needs every language's content)."""
+
+import time
+
+import pytest
+
+from nlu.classifier import ANSWER, CLARIFY, NONE_OUTCOME, Classifier
+
+
+def escalates(result, intent: str) -> bool:
+    return result.urgent or (result.outcome != NONE_OUTCOME and (
+        result.intent == intent or intent in result.choices))
+
+
+@pytest.mark.parametrize("prior", ["ky", "kk"])
+def test_passport_taken_plain_letters_is_urgent(classifier: Classifier, prior: str) -> None:
+    result = classifier.classify("паспортымды кожайын алып койды", prior_lang=prior)
+    assert result.intent == "passport_taken"
+    assert result.urgent
+    assert result.lang == prior
+
+
+@pytest.mark.parametrize("text", ["ro'yxatdan qanday o'taman", "ro‘yxatdan qanday o‘taman",
+                                  "royxatdan qanday otaman", "рўйхатдан қандай ўтаман",
+                                  "руйхатдан кандай утаман"])
+def test_registration_in_both_uzbek_scripts(classifier: Classifier, text: str) -> None:
+    result = classifier.classify(text, prior_lang="uz")
+    assert result.intent == "registration"
+    assert result.outcome in (ANSWER, CLARIFY)
+
+
+def test_kyrgyz_permit_cost(classifier: Classifier) -> None:
+    assert classifier.classify("патент канча турат", "ky").intent == "work_permit_cost"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Салом, работодатель ба ман зарплата намедиҳад се моҳ", "unpaid_wages"),
+        ("Ман дар стройка кор мекунам, травма гирифтам, кӣ пул медиҳад", "workplace_injury"),
+    ],
+)
+def test_tajik_half_in_russian(classifier: Classifier, text: str, intent: str) -> None:
+    assert classifier.classify(text, prior_lang="tg").intent == intent
+
+
+def test_off_topic_gets_none(classifier: Classifier) -> None:
+    result = classifier.classify("какая погода завтра", prior_lang="ru")
+    assert result.outcome == NONE_OUTCOME
+    assert result.intent is None
+    assert not result.urgent
+
+
+@pytest.mark.parametrize("prior", ["ru", "kk", "tg", "uz"])
+def test_urgent_russian_whatever_the_chosen_language(classifier: Classifier, prior) -> None:
+    result = classifier.classify("хозяин забрал паспорт и не отдает", prior_lang=prior)
+    assert result.urgent and result.intent == "passport_taken"
+
+
+def test_urgent_phrase_forces_escalation(classifier: Classifier, content) -> None:
+    phrase = content.urgent_phrases["ru"][0]
+    result = classifier.classify(f"помогите {phrase} вчера")
+    assert result.urgent and result.outcome == ANSWER
+    assert result.intent in content.urgent_ids
+
+
+def test_result_shape(classifier: Classifier, content) -> None:
+    result = classifier.classify("сколько стоит патент")
+    assert result.intent in content.entries
+    assert 0.0 <= result.confidence <= 1.0
+    ids = [i for i, _ in result.ranking]
+    assert ids[0] == result.intent and len(set(ids)) == len(ids)
+    assert all(0.0 <= s <= 1.0 for _, s in result.ranking)
+    assert "none" not in ids
+
+
+def test_clarify_offers_two_or_three_choices(classifier: Classifier) -> None:
+    found = 0
+    for text in ("документы", "работа", "ребенок", "деньги", "помогите", "полиция"):
+        result = classifier.classify(text, prior_lang="ru")
+        if result.outcome == CLARIFY:
+            found += 1
+            assert 1 <= len(result.choices) <= 3
+            assert result.intent == result.choices[0]
+    assert found, "no vague message was clarified"
+
+
+def test_empty_and_odd_messages(classifier: Classifier) -> None:
+    for text in ("", "   ", "???", "👍👍", "1234567"):
+        result = classifier.classify(text)
+        assert result.outcome in (ANSWER, CLARIFY, NONE_OUTCOME)
+        assert not result.urgent
+
+
+def test_build_and_classify_are_fast(content) -> None:
+    start = time.perf_counter()
+    classifier = Classifier.build(content.examples(), content.urgent_ids, content.urgent_phrases)
+    assert time.perf_counter() - start < 6.0  # 2 s on the CI machine; slack for load
+    classifier.classify("warm up")
+    times = []
+    for text in ["сколько стоит патент", "паспортымды кожайын алып койды"] * 50:
+        start = time.perf_counter()
+        classifier.classify(text)
+        times.append(time.perf_counter() - start)
+    assert sorted(times)[len(times) // 2] < 0.02
+
+
+def test_all_catalog_ids_answerable(classifier: Classifier, content) -> None:
+    assert set(classifier.intents) == {e.id for e in content.entries.values()
+                                       if any(t.examples for t in e.texts.values())}
+
+
+def test_small_classifier_without_content(small: Classifier) -> None:
+    assert small.classify("хозяин забрал паспорт").intent == "passport_taken"
+    assert small.classify("ro`yxatdan o`tish").intent == "registration"
+    assert small.classify("забрали паспорт вчера").urgent
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(ValueError, match="backend"):
+        Classifier.build([("a", "ru", "text")], set(), backend="bert")
