@@ -279,6 +279,7 @@ class Queue:
             return place, statistics.median(waits) * place if waits else None
 
     async def stats(self, since: dt.datetime) -> Stats:
+        since = since.astimezone(dt.UTC)  # stored in UTC (SQLite keeps no offset)
         async with self._sessions.begin() as session:
 
             def count(*where):  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from nlu.languages import USER_LANGS
 
 log = logging.getLogger(__name__)
 
+_TAKEN_BY = "Taken by: {operator}"  # extracted where topics.header uses it
 MEMBER_STATUSES = {"creator", "administrator", "member"}
 MEMBERSHIP_TTL = 300.0  # seconds a membership answer is trusted
 
@@ -104,14 +105,14 @@ class InOperatorGroup(Filter):
         return message is not None and message.chat.id == relay.group_id
 
 
-def _o(relay: Relay):  # type: ignore[no-untyped-def]
+def operator_text(relay: Relay):  # type: ignore[no-untyped-def]
     return relay.catalogs.operator(relay.operator_lang)
 
 
 def _line(ticket: TicketView, relay: Relay, now: dt.datetime) -> str:
     waited = now - (aware(ticket.waiting_since) or now)
     flag = "🆘 " if ticket.urgent else ""
-    queue = f" · {topics.queue_name(ticket.queue, _o(relay))}" if ticket.queue else ""
+    queue = f" · {topics.queue_name(ticket.queue, operator_text(relay))}" if ticket.queue else ""
     return (
         f"{flag}#{ticket.id} · {ticket.lang} · {html.escape(ticket.subject or '—')}{queue}"
         f" · {format_wait(relay.operator_lang, waited.total_seconds())}"
@@ -120,43 +121,43 @@ def _line(ticket: TicketView, relay: Relay, now: dt.datetime) -> str:
 
 # -- commands in the group -------------------------------------------------------------------
 async def cmd_queue(message: Message, command: CommandObject, operators: Operators) -> None:
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     waiting = await operators.queue.waiting()
     if not waiting:
-        await message.reply(o("Nobody is waiting."))
+        await message.reply(_o("Nobody is waiting."))
         return
     now = utcnow()
-    lines = [o("<b>Waiting: {count}</b>").format(count=len(waiting))]
+    lines = [_o("<b>Waiting: {count}</b>").format(count=len(waiting))]
     lines += [_line(t, relay, now) for t in waiting[:50]]
     await message.reply("\n".join(lines), parse_mode="HTML")
 
 
 async def cmd_next(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    o = _o(operators.relay)
+    _o = operator_text(operators.relay)
     claim = await operators.queue.next_for(message.from_user.id)
     if claim.ticket is None:
-        await message.reply(o("Nobody is waiting."))
+        await message.reply(_o("Nobody is waiting."))
         return
     await _announce_taken(operators, claim.ticket, message.from_user.id)
     await message.reply(
-        o("You took ticket #{number}: answer in its topic.").format(number=claim.ticket.id)
+        _o("You took ticket #{number}: answer in its topic.").format(number=claim.ticket.id)
     )
 
 
 async def cmd_mine(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    o = _o(operators.relay)
+    _o = operator_text(operators.relay)
     mine = await operators.queue.mine(message.from_user.id)
     if not mine:
-        await message.reply(o("You have no tickets."))
+        await message.reply(_o("You have no tickets."))
         return
     now = utcnow()
     await message.reply("\n".join(_line(t, operators.relay, now) for t in mine), parse_mode="HTML")
 
 
 async def cmd_stats(message: Message, command: CommandObject, operators: Operators) -> None:
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     today = utcnow().astimezone(operators.tz)
     stats = await operators.queue.stats(today.replace(hour=0, minute=0, second=0, microsecond=0))
     median = (
@@ -168,13 +169,13 @@ async def cmd_stats(message: Message, command: CommandObject, operators: Operato
     await message.reply(
         "\n".join(
             [
-                o("<b>Today</b>"),
-                o("Opened: {n}").format(n=stats.opened),
-                o("Closed: {n}").format(n=stats.closed),
-                o("Waiting now: {n}").format(n=stats.waiting),
-                o("Being answered now: {n}").format(n=stats.taken),
-                o("Median first response: {time}").format(time=median),
-                o("Satisfaction (1-5): {rating}").format(rating=rating),
+                _o("<b>Today</b>"),
+                _o("Opened: {n}").format(n=stats.opened),
+                _o("Closed: {n}").format(n=stats.closed),
+                _o("Waiting now: {n}").format(n=stats.waiting),
+                _o("Being answered now: {n}").format(n=stats.taken),
+                _o("Median first response: {time}").format(time=median),
+                _o("Satisfaction (1-5): {rating}").format(rating=rating),
             ]
         ),
         parse_mode="HTML",
@@ -183,39 +184,39 @@ async def cmd_stats(message: Message, command: CommandObject, operators: Operato
 
 async def cmd_langs(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    o = _o(operators.relay)
+    _o = operator_text(operators.relay)
     wanted = (command.args or "").split()
     unknown = [w for w in wanted if w not in USER_LANGS]
     if not wanted or unknown:
         await message.reply(
-            o("Write the languages you read, e.g. /langs ru uz uz-Cyrl. Known: {langs}").format(
+            _o("Write the languages you read, e.g. /langs ru uz uz-Cyrl. Known: {langs}").format(
                 langs=" ".join(USER_LANGS)
             )
         )
         return
     await operators.queue.set_operator(message.from_user.id, langs=wanted)
-    await message.reply(o("Your languages: {langs}").format(langs=" ".join(wanted)))
+    await message.reply(_o("Your languages: {langs}").format(langs=" ".join(wanted)))
 
 
 async def cmd_roles(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    o = _o(operators.relay)
+    _o = operator_text(operators.relay)
     wanted = (command.args or "").split()
     if any(w not in SPECIALIST_QUEUES for w in wanted):
-        await message.reply(o("Roles: {roles}").format(roles=" ".join(SPECIALIST_QUEUES)))
+        await message.reply(_o("Roles: {roles}").format(roles=" ".join(SPECIALIST_QUEUES)))
         return
     await operators.queue.set_operator(message.from_user.id, roles=wanted)
-    await message.reply(o("Your roles: {roles}").format(roles=" ".join(wanted) or "—"))
+    await message.reply(_o("Your roles: {roles}").format(roles=" ".join(wanted) or "—"))
 
 
 async def cmd_reply(message: Message, command: CommandObject, operators: Operators) -> None:
     """/reply KEY in a ticket's topic: a prepared text or a content answer, in the person's
     language."""
     assert message.from_user is not None and message.message_thread_id is not None
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     ticket = await relay.tickets.by_topic(message.chat.id, message.message_thread_id)
     if ticket is None or ticket.status == "closed":
-        await message.reply(o("/reply works in the topic of an open ticket."))
+        await message.reply(_o("/reply works in the topic of an open ticket."))
         return
     if not await _may_answer(operators, ticket, message.from_user.id, message):
         return
@@ -229,13 +230,13 @@ async def cmd_reply(message: Message, command: CommandObject, operators: Operato
         text = canned(key, _)
     if text is None:
         await message.reply(
-            o("Unknown key. Prepared texts: {canned}. Or a content id, e.g. work_permit.").format(
+            _o("Unknown key. Prepared texts: {canned}. Or a content id, e.g. work_permit.").format(
                 canned=", ".join(CANNED_KEYS)
             )
         )
         return
     if await relay.send_text_to_user(ticket, text, message.from_user.id):
-        await message.reply(o("Sent to the person:") + "\n" + text, parse_mode="HTML")
+        await message.reply(_o("Sent to the person:") + "\n" + text, parse_mode="HTML")
 
 
 # -- messages in a ticket's topic ------------------------------------------------------------
@@ -243,7 +244,7 @@ async def _may_answer(
     operators: Operators, ticket: TicketView, operator_id: int, message: Message
 ) -> bool:
     """Only the assignee answers a taken ticket; a waiting one is taken by whoever answers."""
-    o = _o(operators.relay)
+    _o = operator_text(operators.relay)
     if ticket.status == "waiting":
         claim = await operators.queue.take(ticket.id, operator_id)
         if claim.ok:
@@ -255,7 +256,7 @@ async def _may_answer(
         return True
     holder = await operators.name(ticket.assignee_id)
     await message.reply(
-        o("Not sent: {operator} has taken this ticket. Write // for a note to colleagues.").format(
+        _o("Not sent: {operator} has taken this ticket. Write // for a note to colleagues.").format(
             operator=holder or "—"
         )
     )
@@ -267,7 +268,7 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         return
     if kind_of(message) in SERVICE or message.message_thread_id is None:
         return
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     ticket = await relay.tickets.by_topic(message.chat.id, message.message_thread_id)
     if ticket is None:
         return
@@ -275,7 +276,7 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         await operators.refuse(message.from_user, "message", ticket.id)
         return
     if ticket.status == "closed":
-        await message.reply(o("This ticket is closed; the person does not see this message."))
+        await message.reply(_o("This ticket is closed; the person does not see this message."))
         return
     text = message.text or message.caption or ""
     if not text.startswith("//") and not await _may_answer(
@@ -304,14 +305,14 @@ async def _announce_taken(
     if ticket.thread_id is not None and not quiet:
         await relay.bot.send_message(
             relay.group_id,
-            _o(relay)("Taken by: {operator}").format(operator=name),
+            operator_text(relay)(_TAKEN_BY).format(operator=name),
             message_thread_id=ticket.thread_id,
         )
 
 
 # -- buttons ---------------------------------------------------------------------------------
 async def on_button(query: CallbackQuery, operators: Operators) -> None:
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     call = cb.decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     number, _sep, arg = (call.arg if call else "").partition("-")
@@ -322,35 +323,37 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
         or message is None
         or (ticket.thread_id != message.message_thread_id)
     ):
-        await query.answer(o("This button is no longer valid."), show_alert=True)
+        await query.answer(_o("This button is no longer valid."), show_alert=True)
         return
     if not await operators.allowed(query.from_user):
         await operators.refuse(query.from_user, f"button {call.kind}", ticket.id)
-        await query.answer(o("Only the hotline's operators can do this."), show_alert=True)
+        await query.answer(_o("Only the hotline's operators can do this."), show_alert=True)
         return
     actor = query.from_user.id
     if call.kind == topics.TAKE:
         claim = await operators.queue.take(ticket.id, actor)
         holder = await operators.name(claim.assignee_id)
         if claim.ok:
-            await query.answer(o("You took ticket #{number}.").format(number=ticket.id))
+            await query.answer(_o("You took ticket #{number}.").format(number=ticket.id))
         else:
             await query.answer(
-                o("Already taken by {operator}.").format(operator=holder or "—"), show_alert=True
+                _o("Already taken by {operator}.").format(operator=holder or "—"), show_alert=True
             )
             return
     elif call.kind == topics.RELEASE:
         if not await operators.queue.release(ticket.id, actor):
-            await query.answer(o("Only the operator who took it can release it."), show_alert=True)
+            await query.answer(_o("Only the operator who took it can release it."), show_alert=True)
             return
-        await query.answer(o("Back in the queue."))
+        await query.answer(_o("Back in the queue."))
     elif call.kind == topics.CLOSE:
         await query.answer()
-        await message.edit_reply_markup(reply_markup=topics.close_buttons(ticket.id, o))
+        await message.edit_reply_markup(reply_markup=topics.close_buttons(ticket.id, _o))
         return
     elif call.kind == topics.CLOSE_AS and arg in CLOSE_CATEGORIES:
         closed = await relay.close(ticket, actor, arg)
-        await query.answer(o("Ticket closed.") if closed else o("This ticket was already closed."))
+        await query.answer(
+            _o("Ticket closed.") if closed else _o("This ticket was already closed.")
+        )
     elif call.kind == topics.TRANSFER:
         colleagues = [
             (op.id, op.name or str(op.id))
@@ -359,7 +362,7 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
         ]
         await query.answer()
         await message.edit_reply_markup(
-            reply_markup=topics.transfer_buttons(ticket.id, colleagues[:20], o)
+            reply_markup=topics.transfer_buttons(ticket.id, colleagues[:20], _o)
         )
         return
     elif call.kind == topics.TRANSFER_TO and arg.startswith(("op", "q")):
@@ -368,35 +371,35 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
             target = await operators.name(int(arg[2:]))
         elif arg[1:] in SPECIALIST_QUEUES:
             done = await operators.queue.transfer(ticket.id, actor, to_queue=arg[1:])
-            target = topics.queue_name(arg[1:], o)
+            target = topics.queue_name(arg[1:], _o)
         else:
             done, target = False, None
         if not done:
-            await query.answer(o("This button is no longer valid."), show_alert=True)
+            await query.answer(_o("This button is no longer valid."), show_alert=True)
             return
-        await query.answer(o("Transferred to {target}.").format(target=target))
+        await query.answer(_o("Transferred to {target}.").format(target=target))
         await relay.notify(
-            o("Ticket #{number} was transferred to {target}.").format(
+            _o("Ticket #{number} was transferred to {target}.").format(
                 number=ticket.id, target=html.escape(target or "")
             )
         )
     else:
-        await query.answer(o("This button is no longer valid."), show_alert=True)
+        await query.answer(_o("This button is no longer valid."), show_alert=True)
         return
     await _refresh_header(operators, ticket.id, message)
 
 
 async def _refresh_header(operators: Operators, ticket_id: int, message: Message) -> None:
-    relay, o = operators.relay, _o(operators.relay)
+    relay, _o = operators.relay, operator_text(operators.relay)
     ticket = await relay.tickets.get(ticket_id)
     if ticket is None or ticket.status == "closed":
         await message.edit_reply_markup(reply_markup=None)
         return
     name = await operators.name(ticket.assignee_id)
     await message.edit_text(
-        topics.header(ticket, name, o),
+        topics.header(ticket, name, _o),
         parse_mode="HTML",
-        reply_markup=topics.header_buttons(ticket, o),
+        reply_markup=topics.header_buttons(ticket, _o),
     )
 
 
@@ -429,7 +432,8 @@ def _guarded(handler, name: str):  # type: ignore[no-untyped-def]
         if message.from_user is None or not await operators.allowed(message.from_user):
             if message.from_user is not None:
                 await operators.refuse(message.from_user, f"/{name}")
-            await message.reply(_o(operators.relay)("Only the hotline's operators can do this."))
+            _o = operator_text(operators.relay)
+            await message.reply(_o("Only the hotline's operators can do this."))
             return
         await handler(message, command, operators)
 

@@ -48,8 +48,11 @@ def inbound_of(message: Message) -> Inbound:
         text = None
     media = None if message.text is not None else kind_of(message)
     return Inbound(
-        user_id=message.chat.id, message_id=message.message_id, text=text,
-        command=command, media=media,
+        user_id=message.chat.id,
+        message_id=message.message_id,
+        text=text,
+        command=command,
+        media=media,
     )
 
 
@@ -64,7 +67,11 @@ class Conversation:
     hours: OfficeHours
 
     async def execute(
-        self, decision: Decision, chat_id: int, *, message: Message | None = None,
+        self,
+        decision: Decision,
+        chat_id: int,
+        *,
+        message: Message | None = None,
         edit: Message | None = None,
     ) -> None:
         for action in decision.actions:
@@ -109,7 +116,9 @@ class Conversation:
         if action.message_id is not None:
             source = message if message and message.message_id == action.message_id else None
             await self.relay.copy_to_group(
-                ticket, [action.message_id], [kind_of(source) if source else "message"],
+                ticket,
+                [action.message_id],
+                [kind_of(source) if source else "message"],
                 [(source.text or source.caption) if source else None],
             )
         await render.send(self.bot, chat_id, await self._waiting(ticket))
@@ -123,9 +132,11 @@ class Conversation:
         if not self.hours.is_open(now):
             moment = self.hours.next_open(now)
             opens = (
-                format_datetime(moment, "EEEE HH:mm", tzinfo=self.hours.tz,
-                                locale=babel_locale(lang))
-                if moment else _("the next working day")
+                format_datetime(
+                    moment, "EEEE HH:mm", tzinfo=self.hours.tz, locale=babel_locale(lang)
+                )
+                if moment
+                else _("the next working day")
             )
         return core_render.waiting(
             _, place, format_wait(lang, wait) if wait is not None else None, opens

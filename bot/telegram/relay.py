@@ -35,8 +35,15 @@ def kind_of(message: Message) -> str:
 
 class Relay:
     def __init__(
-        self, bot: Bot, tickets: Tickets, users: Users, queue: Queue, catalogs: Catalogs,
-        group_id: int, operator_lang: str = "ru", reopen_days: int = 3,
+        self,
+        bot: Bot,
+        tickets: Tickets,
+        users: Users,
+        queue: Queue,
+        catalogs: Catalogs,
+        group_id: int,
+        operator_lang: str = "ru",
+        reopen_days: int = 3,
     ):
         self.bot = bot
         self.tickets = tickets
@@ -101,24 +108,32 @@ class Relay:
                 await self.make_topic(ticket, recreated=True)
                 return
             log.info("topic of ticket %s not reopened: %s", ticket.id, exc.message)
-        await self.in_group(lambda chat: self.bot.send_message(
-            chat, self._o("The person wrote again: ticket reopened."),
-            message_thread_id=ticket.thread_id,
-        ))
+        await self.in_group(
+            lambda chat: self.bot.send_message(
+                chat,
+                self._o("The person wrote again: ticket reopened."),
+                message_thread_id=ticket.thread_id,
+            )
+        )
 
     async def make_topic(self, ticket: TicketView, recreated: bool = False) -> TicketView:
         _o = self._o
-        topic = await self.in_group(lambda chat: self.bot.create_forum_topic(
-            chat, topics.topic_name(ticket), icon_color=topics.colour(ticket)
-        ))
+        topic = await self.in_group(
+            lambda chat: self.bot.create_forum_topic(
+                chat, topics.topic_name(ticket), icon_color=topics.colour(ticket)
+            )
+        )
         thread = topic.message_thread_id
         await self.tickets.set_topic(ticket.id, self.group_id, thread)
         refreshed = await self.tickets.get(ticket.id)
         assert refreshed is not None
         operator = await self._operator_name(refreshed.assignee_id)
         await self.bot.send_message(
-            self.group_id, topics.header(refreshed, operator, _o), parse_mode="HTML",
-            message_thread_id=thread, reply_markup=topics.header_buttons(refreshed, _o),
+            self.group_id,
+            topics.header(refreshed, operator, _o),
+            parse_mode="HTML",
+            message_thread_id=thread,
+            reply_markup=topics.header_buttons(refreshed, _o),
         )
         if recreated:
             log.warning("topic of ticket %s was deleted: recreated", ticket.id)
@@ -137,15 +152,23 @@ class Relay:
         if message.media_group_id:
             self._collect(message, lambda parts: self._album_to_group(ticket, parts))
             return
-        await self.copy_to_group(ticket, [message.message_id], [kind_of(message)],
-                                 [message.text or message.caption])
+        await self.copy_to_group(
+            ticket, [message.message_id], [kind_of(message)], [message.text or message.caption]
+        )
 
     async def _album_to_group(self, ticket: TicketView, parts: list[Message]) -> None:
-        await self.copy_to_group(ticket, [m.message_id for m in parts],
-                                 [kind_of(m) for m in parts], [m.caption for m in parts])
+        await self.copy_to_group(
+            ticket,
+            [m.message_id for m in parts],
+            [kind_of(m) for m in parts],
+            [m.caption for m in parts],
+        )
 
     async def copy_to_group(
-        self, ticket: TicketView, message_ids: list[int], kinds: list[str],
+        self,
+        ticket: TicketView,
+        message_ids: list[int],
+        kinds: list[str],
         texts: list[str | None],
     ) -> None:
         if ticket.thread_id is None or ticket.group_chat_id != self.group_id:
@@ -159,20 +182,29 @@ class Relay:
             copied = await self._copy(ticket, message_ids)
         for source, target, kind, text in zip(message_ids, copied, kinds, texts, strict=False):
             await self.tickets.record(
-                ticket, direction="in", kind=kind, text=mask(text) if text else None,
-                sender_id=ticket.user_id, user_message_id=source, group_message_id=target,
+                ticket,
+                direction="in",
+                kind=kind,
+                text=mask(text) if text else None,
+                sender_id=ticket.user_id,
+                user_message_id=source,
+                group_message_id=target,
             )
 
     async def _copy(self, ticket: TicketView, message_ids: list[int]) -> list[int]:
         thread = ticket.thread_id
         if len(message_ids) == 1:
-            copied = await self.in_group(lambda chat: self.bot.copy_message(
-                chat, ticket.user_id, message_ids[0], message_thread_id=thread
-            ))
+            copied = await self.in_group(
+                lambda chat: self.bot.copy_message(
+                    chat, ticket.user_id, message_ids[0], message_thread_id=thread
+                )
+            )
             return [copied.message_id]
-        many = await self.in_group(lambda chat: self.bot.copy_messages(
-            chat, ticket.user_id, message_ids, message_thread_id=thread
-        ))
+        many = await self.in_group(
+            lambda chat: self.bot.copy_messages(
+                chat, ticket.user_id, message_ids, message_thread_id=thread
+            )
+        )
         return [m.message_id for m in many]
 
     # -- operators -> user -----------------------------------------------------------------
@@ -182,8 +214,13 @@ class Relay:
         operator = message.from_user.id if message.from_user else None
         if text and text.startswith("//"):
             await self.tickets.record(
-                ticket, direction="note", kind=kind_of(message), text=mask(text),
-                sender_id=operator, user_message_id=None, group_message_id=message.message_id,
+                ticket,
+                direction="note",
+                kind=kind_of(message),
+                text=mask(text),
+                sender_id=operator,
+                user_message_id=None,
+                group_message_id=message.message_id,
             )
             return True
         if message.media_group_id:
@@ -198,8 +235,9 @@ class Relay:
         ids = [m.message_id for m in messages]
         try:
             if len(ids) == 1:
-                copied = [(await self.bot.copy_message(ticket.user_id, self.group_id, ids[0]))
-                          .message_id]
+                copied = [
+                    (await self.bot.copy_message(ticket.user_id, self.group_id, ids[0])).message_id
+                ]
             else:
                 many = await self.bot.copy_messages(ticket.user_id, self.group_id, ids)
                 copied = [m.message_id for m in many]
@@ -208,10 +246,13 @@ class Relay:
             return False
         for message, target in zip(messages, copied, strict=False):
             await self.tickets.record(
-                ticket, direction="out", kind=kind_of(message),
+                ticket,
+                direction="out",
+                kind=kind_of(message),
                 text=mask(message.text or message.caption or "") or None,
                 sender_id=message.from_user.id if message.from_user else None,
-                user_message_id=target, group_message_id=message.message_id,
+                user_message_id=target,
+                group_message_id=message.message_id,
             )
         await self.queue.operator_replied(ticket.id)
         return True
@@ -224,14 +265,18 @@ class Relay:
             await self.user_unreachable(ticket)
             return False
         await self.tickets.record(
-            ticket, direction="out", kind="text", text=mask(text), sender_id=operator_id,
-            user_message_id=sent.message_id, group_message_id=None,
+            ticket,
+            direction="out",
+            kind="text",
+            text=mask(text),
+            sender_id=operator_id,
+            user_message_id=sent.message_id,
+            group_message_id=None,
         )
         await self.queue.operator_replied(ticket.id)
         return True
 
-    def _collect(self, message: Message, flush: Callable[[list[Message]], Awaitable[None]]
-                 ) -> None:
+    def _collect(self, message: Message, flush: Callable[[list[Message]], Awaitable[None]]) -> None:
         key = (message.chat.id, str(message.media_group_id))
         parts = self._albums.setdefault(key, [])
         parts.append(message)
@@ -262,11 +307,15 @@ class Relay:
         await self.users.mark_blocked(ticket.user_id)
         await self.queue.close(ticket.id, None, "user_blocked")
         if ticket.thread_id is not None:
-            await self.in_group(lambda chat: self.bot.send_message(
-                chat, self._o("The person blocked the bot: messages cannot reach them. "
-                              "Ticket closed."),
-                message_thread_id=ticket.thread_id,
-            ))
+            await self.in_group(
+                lambda chat: self.bot.send_message(
+                    chat,
+                    self._o(
+                        "The person blocked the bot: messages cannot reach them. Ticket closed."
+                    ),
+                    message_thread_id=ticket.thread_id,
+                )
+            )
 
     async def close(self, ticket: TicketView, operator_id: int | None, category: str) -> bool:
         if not await self.queue.close(ticket.id, operator_id, category):
@@ -276,19 +325,24 @@ class Relay:
         try:
             await self.bot.send_message(
                 ticket.user_id,
-                _("The operator has closed this conversation. Write /menu for the topics, "
-                  "or write again to talk to a person."),
+                _(
+                    "The operator has closed this conversation. Write /menu for the topics, "
+                    "or write again to talk to a person."
+                ),
             )
             await self.bot.send_message(
-                ticket.user_id, _("How much did we help you? 1 is not at all, 5 is a lot."),
+                ticket.user_id,
+                _("How much did we help you? 1 is not at all, 5 is a lot."),
                 reply_markup=topics.rating_buttons(ticket.id),
             )
         except TelegramForbiddenError:
             await self.users.mark_blocked(ticket.user_id)
         if ticket.thread_id is not None:
             await self.bot.send_message(
-                self.group_id, self._o("Ticket closed: {category}.").format(
-                    category=topics.category_name(category, self._o)),
+                self.group_id,
+                self._o("Ticket closed: {category}.").format(
+                    category=topics.category_name(category, self._o)
+                ),
                 message_thread_id=ticket.thread_id,
             )
             try:

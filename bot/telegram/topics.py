@@ -49,16 +49,21 @@ def header(ticket: TicketView, operator: str | None, _o: Gettext) -> str:
         lines.append(_o("Waiting for an operator."))
     lines.append(
         _o("Write in this topic to answer the person; they see you as «operator».")
-        + " " + _o("Messages starting with // stay here.")
+        + " "
+        + _o("Messages starting with // stay here.")
     )
     return "\n".join(lines)
 
 
 def header_buttons(ticket: TicketView, _o: Gettext) -> InlineKeyboardMarkup:
-    first = [_button(_o("🙋 Take"), f"{TAKE}:{ticket.id}"),
-             _button(_o("↩️ Release"), f"{RELEASE}:{ticket.id}")]
-    second = [_button(_o("✅ Close"), f"{CLOSE}:{ticket.id}"),
-              _button(_o("➡️ Transfer"), f"{TRANSFER}:{ticket.id}")]
+    first = [
+        _button(_o("🙋 Take"), f"{TAKE}:{ticket.id}"),
+        _button(_o("↩️ Release"), f"{RELEASE}:{ticket.id}"),
+    ]
+    second = [
+        _button(_o("✅ Close"), f"{CLOSE}:{ticket.id}"),
+        _button(_o("➡️ Transfer"), f"{TRANSFER}:{ticket.id}"),
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[first, second])
 
 
@@ -80,31 +85,39 @@ def queue_name(queue: str, _o: Gettext) -> str:
 
 
 def close_buttons(ticket_id: int, _o: Gettext) -> InlineKeyboardMarkup:
-    rows = [[_button(category_name(c, _o), f"{CLOSE_AS}:{ticket_id}-{c}")]
-            for c in CLOSE_CATEGORIES]
+    rows = [
+        [_button(category_name(c, _o), f"{CLOSE_AS}:{ticket_id}-{c}")] for c in CLOSE_CATEGORIES
+    ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def transfer_buttons(
     ticket_id: int, colleagues: list[tuple[int, str]], _o: Gettext
 ) -> InlineKeyboardMarkup:
-    rows = [[_button("👤 " + name, f"{TRANSFER_TO}:{ticket_id}-op{operator_id}")]
-            for operator_id, name in colleagues]
-    rows += [[_button("🏷 " + queue_name(q, _o), f"{TRANSFER_TO}:{ticket_id}-q{q}")]
-             for q in SPECIALIST_QUEUES]
+    rows = [
+        [_button("👤 " + name, f"{TRANSFER_TO}:{ticket_id}-op{operator_id}")]
+        for operator_id, name in colleagues
+    ]
+    rows += [
+        [_button("🏷 " + queue_name(q, _o), f"{TRANSFER_TO}:{ticket_id}-q{q}")]
+        for q in SPECIALIST_QUEUES
+    ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def rating_buttons(ticket_id: int) -> InlineKeyboardMarkup:
-    row = [InlineKeyboardButton(text=str(n), callback_data=cb.encode(cb.RATE, f"{ticket_id}-{n}"))
-           for n in range(1, 6)]
+    row = [
+        InlineKeyboardButton(text=str(n), callback_data=cb.encode(cb.RATE, f"{ticket_id}-{n}"))
+        for n in range(1, 6)
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def urgent_notice(ticket: TicketView, _o: Gettext) -> str:
-    return _o("🆘 <b>Urgent ticket #{number}</b> ({language}, {subject}): the person got the "
-              "emergency numbers. Please take it now.").format(
-        number=ticket.id, language=ticket.lang, subject=html.escape(ticket.subject or "—"))
+    return _o(
+        "🆘 <b>Urgent ticket #{number}</b> ({language}, {subject}): the person got the "
+        "emergency numbers. Please take it now."
+    ).format(number=ticket.id, language=ticket.lang, subject=html.escape(ticket.subject or "—"))
 
 
 def summary(history: list[HistoryLine], _o: Gettext, limit: int = 3500) -> list[str]:

@@ -34,8 +34,9 @@ async def test_changed_content_is_served_and_broken_content_refused(
         text = ru.read_text(encoding="utf-8")
         anchor = text.index("  iin:")
         answer_at = text.index("answer: |\n", anchor) + len("answer: |\n")
-        ru.write_text(text[:answer_at] + "      ОБНОВЛЕНО сегодня.\n" + text[answer_at:],
-                      encoding="utf-8")
+        ru.write_text(
+            text[:answer_at] + "      ОБНОВЛЕНО сегодня.\n" + text[answer_at:], encoding="utf-8"
+        )
 
         async def updated() -> bool:
             return "ОБНОВЛЕНО сегодня." in await answer_to_iin()

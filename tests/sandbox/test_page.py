@@ -11,8 +11,8 @@ import subprocess
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox, SandboxClient
 from bot.markup import utf16_len
+from bot.sandbox import Sandbox, SandboxClient
 from bot.sandbox.server import index_html
 from tests.sandbox.conftest import USER
 
