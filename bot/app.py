@@ -97,17 +97,30 @@ class Komek:
         bot = bot or make_bot(settings)
         users, tickets, queue = Users(sessions), Tickets(sessions), Queue(sessions)
         group_id = await _remembered_group(sessions, settings.operator_chat_id)
-        relay = Relay(bot, tickets, users, queue, catalogs, group_id, settings.operator_lang,
-                      settings.reopen_days)
+        relay = Relay(
+            bot,
+            tickets,
+            users,
+            queue,
+            catalogs,
+            group_id,
+            settings.operator_lang,
+            settings.reopen_days,
+        )
         relay.on_group_migrated = functools.partial(
             _remember_group, sessions, settings.operator_chat_id
         )
         hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
-        conversation = Conversation(bot, users, relay, Gaps(sessions), hours)
+        conversation = Conversation(
+            bot, users, relay, Gaps(sessions), hours, settings.show_user_identity
+        )
         team = Operators(bot, relay, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
-            engine=Engine(store.current, catalogs), users=users, relay=relay,
-            conversation=conversation, operators=team,
+            engine=Engine(store.current, catalogs),
+            users=users,
+            relay=relay,
+            conversation=conversation,
+            operators=team,
         )
         dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
         dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
@@ -120,9 +133,7 @@ class Komek:
         _o = self.relay.catalogs.operator(self.settings.operator_lang)
         lines = [_o("Content change refused; the bot keeps the last good content:")]
         lines += [str(p) for p in problems[:20]]
-        await self.relay.in_group(
-            lambda chat: self.bot.send_message(chat, "\n".join(lines)[:4000])
-        )
+        await self.relay.in_group(lambda chat: self.bot.send_message(chat, "\n".join(lines)[:4000]))
 
     async def _set_commands(self) -> None:
         for lang, code in APP_LANGS.items():
@@ -141,10 +152,16 @@ class Komek:
     async def _background(self) -> None:
         await self._set_commands()
         self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
-        self.tasks.append(asyncio.create_task(sla.watch(
-            self.relay, self.queue, dt.timedelta(minutes=self.settings.sla_waiting_minutes),
-            dt.timedelta(minutes=self.settings.sla_silent_minutes),
-        )))
+        self.tasks.append(
+            asyncio.create_task(
+                sla.watch(
+                    self.relay,
+                    self.queue,
+                    dt.timedelta(minutes=self.settings.sla_waiting_minutes),
+                    dt.timedelta(minutes=self.settings.sla_silent_minutes),
+                )
+            )
+        )
         self.tasks.append(
             asyncio.create_task(purge_forever(self.sessions, self.settings.retention_days))
         )

@@ -24,8 +24,16 @@ async def test_demo_serves_the_chat_page_and_the_bot_answers(tmp_path):
     env = {**os.environ, "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3"}
     env.pop("KOMEK_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--port", str(port),
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     try:
         assert process.stdout is not None

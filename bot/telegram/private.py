@@ -65,6 +65,7 @@ class Conversation:
     relay: Relay
     gaps: Gaps
     hours: OfficeHours
+    show_identity: bool = False
 
     async def execute(
         self,
@@ -73,6 +74,7 @@ class Conversation:
         *,
         message: Message | None = None,
         edit: Message | None = None,
+        username: str | None = None,
     ) -> None:
         for action in decision.actions:
             if isinstance(action, SetLanguage | SetConsent | DeleteData):
@@ -87,7 +89,8 @@ class Conversation:
             return
         for action in decision.actions:
             if isinstance(action, OpenTicket):
-                await self._open(action, chat_id, message)
+                identity = f"@{username}" if self.show_identity and username else None
+                await self._open(action, chat_id, message, identity)
             elif isinstance(action, RelayToTicket) and message is not None:
                 ticket = await self.relay.tickets.open_of(chat_id)
                 if ticket is not None:
@@ -111,8 +114,12 @@ class Conversation:
             return False
         return True
 
-    async def _open(self, action: OpenTicket, chat_id: int, message: Message | None) -> None:
-        ticket = await self.relay.open(chat_id, action.lang, action.subject, action.urgent)
+    async def _open(
+        self, action: OpenTicket, chat_id: int, message: Message | None, identity: str | None
+    ) -> None:
+        ticket = await self.relay.open(
+            chat_id, action.lang, action.subject, action.urgent, identity
+        )
         if action.message_id is not None:
             source = message if message and message.message_id == action.message_id else None
             await self.relay.copy_to_group(
@@ -147,7 +154,8 @@ async def on_message(message: Message, engine: Engine, conversation: Conversatio
     user = await conversation.users.view(message.chat.id)
     decision = engine.handle(inbound_of(message), user)
     log.info("message %s: %s", message.message_id, decision.outcome)
-    await conversation.execute(decision, message.chat.id, message=message)
+    username = message.from_user.username if message.from_user else None
+    await conversation.execute(decision, message.chat.id, message=message, username=username)
 
 
 async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversation) -> None:
@@ -157,7 +165,9 @@ async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversa
     await query.answer(decision.notice)
     source = query.message if isinstance(query.message, Message) else None
     edit = source if decision.outcome in NAVIGATION and len(decision.replies) == 1 else None
-    await conversation.execute(decision, query.from_user.id, edit=edit)
+    await conversation.execute(
+        decision, query.from_user.id, edit=edit, username=query.from_user.username
+    )
 
 
 def make_router() -> Router:

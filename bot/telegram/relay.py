@@ -83,7 +83,16 @@ class Relay:
         await self.in_group(lambda chat: self.bot.send_message(chat, text, parse_mode="HTML"))
 
     # -- tickets ---------------------------------------------------------------------------
-    async def open(self, user_id: int, lang: str, subject: str | None, urgent: bool) -> TicketView:
+    async def open(
+        self,
+        user_id: int,
+        lang: str,
+        subject: str | None,
+        urgent: bool,
+        identity: str | None = None,
+    ) -> TicketView:
+        """The user's ticket: reopened if closed lately, else the open one or a new one.
+        `identity` (e.g. @username) is shown to operators only where configuration allows."""
         ticket = await self.queue.reopen_recent(user_id, self.reopen_within)
         created = False
         if ticket is None:
@@ -91,7 +100,7 @@ class Relay:
         elif urgent:
             ticket, _created = await self.tickets.open(user_id, lang, subject, urgent)
         if ticket.thread_id is None or ticket.group_chat_id != self.group_id:
-            ticket = await self.make_topic(ticket)
+            ticket = await self.make_topic(ticket, identity=identity)
         elif not created:
             await self._reopen_topic(ticket)
         if created and urgent:
@@ -116,7 +125,9 @@ class Relay:
             )
         )
 
-    async def make_topic(self, ticket: TicketView, recreated: bool = False) -> TicketView:
+    async def make_topic(
+        self, ticket: TicketView, recreated: bool = False, identity: str | None = None
+    ) -> TicketView:
         _o = self._o
         topic = await self.in_group(
             lambda chat: self.bot.create_forum_topic(
@@ -130,7 +141,7 @@ class Relay:
         operator = await self._operator_name(refreshed.assignee_id)
         await self.bot.send_message(
             self.group_id,
-            topics.header(refreshed, operator, _o),
+            topics.header(refreshed, operator, _o, identity),
             parse_mode="HTML",
             message_thread_id=thread,
             reply_markup=topics.header_buttons(refreshed, _o),

@@ -32,7 +32,9 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=cb.encode(*data.split(":", 1)))
 
 
-def header(ticket: TicketView, operator: str | None, _o: Gettext) -> str:
+def header(
+    ticket: TicketView, operator: str | None, _o: Gettext, identity: str | None = None
+) -> str:
     lines = [
         _o("<b>Ticket #{number}</b>").format(number=ticket.id)
         + (" · 🆘 " + _o("URGENT") if ticket.urgent else ""),
@@ -41,6 +43,8 @@ def header(ticket: TicketView, operator: str | None, _o: Gettext) -> str:
         ),
         _o("Subject: {subject}").format(subject=html.escape(ticket.subject or "—")),
     ]
+    if identity:
+        lines.append(_o("Telegram: {identity}").format(identity=html.escape(identity)))
     if ticket.queue:
         lines.append(_o("Specialist queue: {queue}").format(queue=queue_name(ticket.queue, _o)))
     if operator:

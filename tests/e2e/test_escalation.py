@@ -87,8 +87,10 @@ async def _topics_where(client, predicate):
     return [t for t in await client.topics() if predicate(t)]
 
 
-async def test_two_urgent_messages_at_once_make_one_ticket_and_one_topic(bot, person, client):
-    await start(person, "ru")
+async def test_two_urgent_messages_from_a_new_user_make_one_ticket_and_one_topic(
+    bot, person, client
+):
+    # No /start, no language chosen: the very first two messages arrive together.
     first, second = "хозяин забрал мой паспорт", "не отдает паспорт и угрожает"
     await asyncio.gather(
         client.user_sends_text(person.id, first), client.user_sends_text(person.id, second)

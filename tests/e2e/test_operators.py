@@ -370,3 +370,29 @@ async def test_media_and_albums_both_ways(bot, person, client):
     got = await client.wait_for_messages(person.id, 3, after_id=last, timeout=15)
     assert "voice" in got[0]
     assert len({m.get("media_group_id") for m in got[1:]}) == 1
+
+
+async def test_operators_see_no_username_unless_configured(settings, knowledge, client):
+    from bot.knowledge import KnowledgeStore
+    from tests.e2e.harness import Running
+
+    for show, user_id in ((False, 5501), (True, 5502)):
+        configured = settings.model_copy(update={"show_user_identity": show})
+        running = Running(configured, KnowledgeStore(configured.content_dir, knowledge))
+        await running.start()
+        try:
+            await client.create_user(user_id, username=f"secret_name_{user_id}")
+            person = Person(client, user_id)
+            menu = await start(person, "ru")
+            await person.press(menu, "h:-", new_messages=1)
+            topic = await eventually(lambda uid=user_id: _topic_of_user(client, uid))
+            [header] = await eventually(lambda t=topic: _headers(client, t["message_thread_id"]))
+            assert (f"@secret_name_{user_id}" in header["text"]) is show
+        finally:
+            await running.stop()
+
+
+async def _topic_of_user(client, user_id: int):
+    """Each run opens one ticket: the newest topic belongs to the latest person."""
+    topics = await client.topics()
+    return topics[-1] if len(topics) == user_id - 5500 else None

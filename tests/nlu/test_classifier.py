@@ -8,8 +8,9 @@ from nlu.classifier import ANSWER, CLARIFY, NONE_OUTCOME, Classifier
 
 
 def escalates(result, intent: str) -> bool:
-    return result.urgent or (result.outcome != NONE_OUTCOME and (
-        result.intent == intent or intent in result.choices))
+    return result.urgent or (
+        result.outcome != NONE_OUTCOME and (result.intent == intent or intent in result.choices)
+    )
 
 
 @pytest.mark.parametrize("prior", ["ky", "kk"])
@@ -20,9 +21,16 @@ def test_passport_taken_plain_letters_is_urgent(classifier: Classifier, prior: s
     assert result.lang == prior
 
 
-@pytest.mark.parametrize("text", ["ro'yxatdan qanday o'taman", "ro‘yxatdan qanday o‘taman",
-                                  "royxatdan qanday otaman", "рўйхатдан қандай ўтаман",
-                                  "руйхатдан кандай утаман"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ro'yxatdan qanday o'taman",
+        "ro‘yxatdan qanday o‘taman",
+        "royxatdan qanday otaman",
+        "рўйхатдан қандай ўтаман",
+        "руйхатдан кандай утаман",
+    ],
+)
 def test_registration_in_both_uzbek_scripts(classifier: Classifier, text: str) -> None:
     result = classifier.classify(text, prior_lang="uz")
     assert result.intent == "registration"
@@ -106,8 +114,9 @@ def test_build_and_classify_are_fast(content) -> None:
 
 
 def test_all_catalog_ids_answerable(classifier: Classifier, content) -> None:
-    assert set(classifier.intents) == {e.id for e in content.entries.values()
-                                       if any(t.examples for t in e.texts.values())}
+    assert set(classifier.intents) == {
+        e.id for e in content.entries.values() if any(t.examples for t in e.texts.values())
+    }
 
 
 def test_small_classifier_without_content(small: Classifier) -> None:

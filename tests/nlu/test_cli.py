@@ -10,8 +10,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nlu", *args], input=stdin, text=True,
-                          capture_output=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "nlu", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_classify_jsonl() -> None:
@@ -36,9 +42,11 @@ def test_classify_readable() -> None:
 
 def test_evaluate(tmp_path: Path) -> None:
     good = tmp_path / "ru.tsv"
-    good.write_text("intent\ttext\nwork_permit_cost\tпатент сколько стоит в месяц\n"
-                    "passport_taken\tначальник забрал паспорт\nnone\tкакая погода завтра\n",
-                    encoding="utf-8")
+    good.write_text(
+        "intent\ttext\nwork_permit_cost\tпатент сколько стоит в месяц\n"
+        "passport_taken\tначальник забрал паспорт\nnone\tкакая погода завтра\n",
+        encoding="utf-8",
+    )
     proc = run("evaluate", str(good))
     assert proc.returncode == 0, proc.stderr
     assert "ru" in proc.stdout and "top-1" in proc.stdout

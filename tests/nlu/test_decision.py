@@ -6,15 +6,25 @@ from nlu.decision import ANSWER, CLARIFY, NONE, Calibration, decide, rank
 IDS = ["a", "b", "u", "none"]
 CATALOG = np.array([True, True, True, False])
 URGENT = np.array([False, False, True, False])
-CAL = Calibration(weights=(4.0, 8.0), bias=-2.0, answer_at=0.8, urgent_answer_at=0.4,
-                  none_below=0.2, urgent_choice_at=0.05)
+CAL = Calibration(
+    weights=(4.0, 8.0),
+    bias=-2.0,
+    answer_at=0.8,
+    urgent_answer_at=0.4,
+    none_below=0.2,
+    urgent_choice_at=0.05,
+)
 
 
 def outcome(row):
     d = decide(rank(np.array([row]), CAL, CATALOG, URGENT), CAL, URGENT)
     offered = tuple(IDS[c] for c, o in zip(d.choices[0], d.offered[0], strict=True) if o)
-    return int(d.outcome[0]), IDS[d.intent[0]] if d.intent[0] >= 0 else None, \
-        bool(d.urgent[0]), offered
+    return (
+        int(d.outcome[0]),
+        IDS[d.intent[0]] if d.intent[0] >= 0 else None,
+        bool(d.urgent[0]),
+        offered,
+    )
 
 
 def test_confident_answer() -> None:

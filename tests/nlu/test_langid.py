@@ -28,8 +28,10 @@ def test_the_chosen_language_decides_a_plain_short_message() -> None:
 
 
 def test_clear_russian_stays_russian_whatever_the_choice() -> None:
-    assert identify("Здравствуйте, подскажите, как получить разрешение на работу?",
-                    prior="ky").lang == "ru"
+    assert (
+        identify("Здравствуйте, подскажите, как получить разрешение на работу?", prior="ky").lang
+        == "ru"
+    )
 
 
 def test_letters_outweigh_the_prior() -> None:

@@ -30,8 +30,7 @@ def test_export_is_rasa_3_1_and_round_trips() -> None:
         "pasportimni olib qo‘ydi #yordam",
         "- паспорт [хозяин] {держит} 'его' \"там\"",
     ]
-    assert back["work_permit_cost"] == ["патент канча турат & 50%", "yes: no",
-                                        "строка с переносом"]
+    assert back["work_permit_cost"] == ["патент канча турат & 50%", "yes: no", "строка с переносом"]
     assert "examples: |" in text
 
 
@@ -65,23 +64,30 @@ class _FakeRasa(BaseHTTPRequestHandler):
 
 
 def _reply(text, ranking):
-    return {"text": text, "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
-            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
-            "entities": []}
+    return {
+        "text": text,
+        "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": [],
+    }
 
 
 @pytest.fixture(scope="module")
 def rasa_url():
     _FakeRasa.replies = {
-        "сколько стоит патент": _reply("сколько стоит патент",
-                                       [("work_permit_cost", 0.93), ("work_permit", 0.05)]),
-        "документы": _reply("документы", [("lost_passport", 0.45), ("no_documents", 0.40),
-                                          ("passport_taken", 0.1)]),
+        "сколько стоит патент": _reply(
+            "сколько стоит патент", [("work_permit_cost", 0.93), ("work_permit", 0.05)]
+        ),
+        "документы": _reply(
+            "документы", [("lost_passport", 0.45), ("no_documents", 0.40), ("passport_taken", 0.1)]
+        ),
         "погода": _reply("погода", [("nlu_fallback", 0.3), ("greeting", 0.2)]),
-        "хозяин держит паспорт": _reply("хозяин держит паспорт", [("passport_taken", 0.55),
-                                                                  ("lost_passport", 0.4)]),
-        "помогите, забрали паспорт": _reply("помогите, забрали паспорт",
-                                            [("lost_passport", 0.8), ("passport_taken", 0.15)]),
+        "хозяин держит паспорт": _reply(
+            "хозяин держит паспорт", [("passport_taken", 0.55), ("lost_passport", 0.4)]
+        ),
+        "помогите, забрали паспорт": _reply(
+            "помогите, забрали паспорт", [("lost_passport", 0.8), ("passport_taken", 0.15)]
+        ),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRasa)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -23,28 +23,41 @@ class FakeEmbedder:
         vector = np.zeros(self.dim, dtype=np.float32)
         text = f"  {text.lower()}  "
         for i in range(len(text) - 2):
-            vector[hashlib.md5(text[i:i + 3].encode()).digest()[0] % self.dim] += 1
+            vector[hashlib.md5(text[i : i + 3].encode()).digest()[0] % self.dim] += 1
         return vector / max(np.linalg.norm(vector), 1e-9)
 
 
 EXAMPLES = [
-    ("passport_taken", "ru", "забрали паспорт"), ("passport_taken", "ru", "хозяин держит паспорт"),
+    ("passport_taken", "ru", "забрали паспорт"),
+    ("passport_taken", "ru", "хозяин держит паспорт"),
     ("passport_taken", "kk", "паспортымды алып қойды"),
     ("passport_taken", "ru", "паспорт не отдают"),
-    ("work_permit_cost", "ru", "сколько стоит патент"), ("work_permit_cost", "ky", "патент канча"),
-    ("work_permit_cost", "ru", "цена патента"), ("work_permit_cost", "ru", "оплата патента"),
+    ("work_permit_cost", "ru", "сколько стоит патент"),
+    ("work_permit_cost", "ky", "патент канча"),
+    ("work_permit_cost", "ru", "цена патента"),
+    ("work_permit_cost", "ru", "оплата патента"),
 ]
 
 
 def test_semantic_backend_with_an_embedder(tmp_path) -> None:
-    classifier = Classifier.build(EXAMPLES, {"passport_taken"}, backend="semantic",
-                                  embedder=FakeEmbedder(), cache_dir=tmp_path)
+    classifier = Classifier.build(
+        EXAMPLES,
+        {"passport_taken"},
+        backend="semantic",
+        embedder=FakeEmbedder(),
+        cache_dir=tmp_path,
+    )
     assert classifier.backend == "semantic"
     assert classifier.classify("патент сколько стоит").intent == "work_permit_cost"
     assert (tmp_path / "e5-vectors.npz").is_file()
     # A second build reads the cached vectors.
-    again = Classifier.build(EXAMPLES, {"passport_taken"}, backend="semantic",
-                             embedder=FakeEmbedder(), cache_dir=tmp_path)
+    again = Classifier.build(
+        EXAMPLES,
+        {"passport_taken"},
+        backend="semantic",
+        embedder=FakeEmbedder(),
+        cache_dir=tmp_path,
+    )
     assert again.classify("забрали паспорт").intent == "passport_taken"
 
 

@@ -101,6 +101,6 @@ def test_markup_keeps_tags_placeholders_urls_numbers() -> None:
 
 def test_markup_placeholder_with_latin_inside() -> None:
     assert latn_to_cyrl_markup("{name}, salom") == "{name}, салом"
-    assert latn_to_cyrl_markup("<a href=\"https://egov.kz\">sayt</a>") == (
-        "<a href=\"https://egov.kz\">сайт</a>"
+    assert latn_to_cyrl_markup('<a href="https://egov.kz">sayt</a>') == (
+        '<a href="https://egov.kz">сайт</a>'
     )
