@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -46,6 +47,14 @@ COMMANDS = ("start", "menu", "language", "delete")
 APP_LANGS = {"kk": "kk", "ru": "ru", "uz": "uz", "ky": "ky", "tg": "tg"}
 
 
+def _redis(url: str | None):  # type: ignore[no-untyped-def]
+    if url is None:
+        return None
+    from redis.asyncio import Redis  # only with the redis extra installed
+
+    return Redis.from_url(url)
+
+
 async def _remembered_group(sessions: async_sessionmaker, configured: int) -> int:
     """The operators' group id: the configured one, unless Telegram moved the group since."""
     async with sessions.begin() as session:
@@ -82,6 +91,7 @@ class Komek:
     queue: Queue
     db: AsyncEngine
     sessions: async_sessionmaker
+    redis: Any = None
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
@@ -122,12 +132,13 @@ class Komek:
             conversation=conversation,
             operators=team,
         )
-        dispatcher.update.outer_middleware(OnePerUser())  # first: keeps each person's order
+        redis = _redis(settings.redis_url)
+        dispatcher.update.outer_middleware(OnePerUser(redis))  # first: each person's order
         dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
         dispatcher.include_routers(
             operators.make_router(), private.make_router(), errors.make_router()
         )
-        return cls(settings, bot, dispatcher, store, relay, queue, db, sessions)
+        return cls(settings, bot, dispatcher, store, relay, queue, db, sessions, redis)
 
     async def _content_broken(self, problems: list[Problem]) -> None:
         _o = self.relay.catalogs.operator(self.settings.operator_lang)
@@ -215,3 +226,5 @@ class Komek:
         await self.relay.drain()
         await self.bot.session.close()
         await self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         f"sqlite+aiosqlite:///{ROOT / 'var' / 'komek.sqlite3'}",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
+    redis_url: str | None = Field(
+        None,
+        description="redis://host:6379/0 when several bot processes share the work "
+        "(install with .[redis]); unset for one process.",
+    )
     mode: Literal["polling", "webhook"] = Field("polling", description="How updates arrive.")
     webhook_url: str | None = Field(
         None, description="Public HTTPS URL of the webhook (webhook mode)."

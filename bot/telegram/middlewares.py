@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from db import repositories as repo
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -43,10 +46,13 @@ def _actor(update: Update) -> int | None:
 class OnePerUser(BaseMiddleware):
     """A person's updates are handled one after the other, in the order they arrived.
 
-    Two first messages at once must not race to open two tickets or two topics.
+    Two first messages at once must not race to open two tickets or two topics. In one
+    process an asyncio lock per person does it; several processes share a Redis lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, redis: Redis | None = None, timeout: float = 60.0) -> None:
+        self._redis = redis
+        self._timeout = timeout
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
@@ -59,7 +65,15 @@ class OnePerUser(BaseMiddleware):
         self._users[actor] = self._users.get(actor, 0) + 1
         try:
             async with lock:
-                return await handler(event, data)
+                if self._redis is None:
+                    return await handler(event, data)
+                shared = self._redis.lock(
+                    f"komek:person:{actor}",
+                    timeout=self._timeout,
+                    blocking_timeout=self._timeout,
+                )
+                async with shared:
+                    return await handler(event, data)
         finally:
             self._users[actor] -= 1
             if self._users[actor] == 0:

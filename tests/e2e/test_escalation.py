@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.e2e.harness import Person, button_data, eventually
 from tests.e2e.test_conversation import start
 
@@ -121,3 +123,43 @@ async def test_media_without_a_ticket_can_be_sent_to_a_person(bot, person, clien
 
     [voice] = await eventually(voices)
     assert voice["voice"]["file_id"]
+
+
+async def test_two_bot_processes_sharing_redis_open_one_topic(settings, knowledge, client):
+    """Two processes (webhooks behind a balancer) get one person's two messages at once."""
+    import os
+
+    from aiogram.types import Update
+
+    from bot.app import Komek
+    from bot.knowledge import KnowledgeStore
+
+    url = os.environ.get("KOMEK_TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set KOMEK_TEST_REDIS_URL (.ci/run starts Redis)")
+        pytest.skip("Redis tests run in CI (set KOMEK_TEST_REDIS_URL to run here)")
+    shared = settings.model_copy(update={"redis_url": url})
+    # Two processes fed by webhooks: no polling, each update goes to one of them.
+    first = await Komek.create(shared, store=KnowledgeStore(shared.content_dir, knowledge))
+    second = await Komek.create(shared, store=KnowledgeStore(shared.content_dir, knowledge))
+    try:
+        await client.create_user(5601)
+        sent = [
+            await client.user_sends_text(5601, text)
+            for text in ("хозяин забрал паспорт", "не отдают паспорт уже месяц")
+        ]
+        updates = [
+            Update.model_validate({"update_id": 990000 + i, "message": message})
+            for i, message in enumerate(sent)
+        ]
+        await asyncio.gather(
+            first.dispatcher.feed_update(first.bot, updates[0]),
+            second.dispatcher.feed_update(second.bot, updates[1]),
+        )
+        [topic] = await client.topics()
+        found = await client.messages(client.operator_chat_id, thread_id=topic["message_thread_id"])
+        assert {m.get("text") for m in sent} <= {m.get("text") for m in found}
+    finally:
+        await first.close()
+        await second.close()
