@@ -58,7 +58,7 @@ class Engine:
         if event.command is not None:
             return self._command(event, user, knowledge)
         if user.open_ticket is not None:
-            return Decision(actions=(RelayToTicket(),), lang=user.lang, outcome="relay")
+            return self._relay(event, user, knowledge)
         if event.text:
             return self._text(event, user, knowledge)
         return self._media(event, user)
@@ -240,6 +240,24 @@ class Engine:
             decision.notice,
             decision.lang,
             decision.outcome + "+switch_offer",
+        )
+
+    def _relay(self, event: Inbound, user: UserView, k: Knowledge) -> Decision:
+        """A person is already talking to the team: no auto-answers, but danger still
+        raises the ticket's priority and brings the emergency numbers at once."""
+        relay = Decision(actions=(RelayToTicket(),), lang=user.lang, outcome="relay")
+        if not event.text:
+            return relay
+        result = k.classifier.classify(event.text[:CLASSIFY_CHARS], prior_lang=user.lang)
+        if not result.urgent:
+            return relay
+        lang = user.lang or "ru"
+        _ = self._catalogs.user(lang)
+        return Decision(
+            (render.emergency(k.content, lang, _),),
+            (RelayToTicket(), OpenTicket(lang, subject=result.intent, urgent=True)),
+            lang=lang,
+            outcome="relay+urgent",
         )
 
     def _media(self, event: Inbound, user: UserView) -> Decision:

@@ -38,8 +38,9 @@ class OfficeHours:
     tz: ZoneInfo
 
     @classmethod
-    def parse(cls, spec: str, holidays: list[dt.date] | tuple[dt.date, ...] = (),
-              tz: str = "Asia/Almaty") -> OfficeHours:
+    def parse(
+        cls, spec: str, holidays: list[dt.date] | tuple[dt.date, ...] = (), tz: str = "Asia/Almaty"
+    ) -> OfficeHours:
         shifts: dict[int, list[tuple[dt.time, dt.time]]] = {}
         if spec.strip() in ("", "always", "24/7"):
             whole = (dt.time(0, 0), dt.time(23, 59, 59))
@@ -60,8 +61,9 @@ class OfficeHours:
                     raise HoursError(f"'{span}' ends before it starts")
                 for day in _days(words[0]):
                     shifts.setdefault(day, []).append((start, end))
-        return cls({d: tuple(sorted(s)) for d, s in shifts.items()}, frozenset(holidays),
-                   ZoneInfo(tz))
+        return cls(
+            {d: tuple(sorted(s)) for d, s in shifts.items()}, frozenset(holidays), ZoneInfo(tz)
+        )
 
     def is_open(self, now: dt.datetime) -> bool:
         local = now.astimezone(self.tz)

@@ -96,7 +96,13 @@ class Unanswered:
 
 
 Action = (
-    SetLanguage | SetConsent | OpenTicket | RelayToTicket | DeleteData | Feedback | Rate
+    SetLanguage
+    | SetConsent
+    | OpenTicket
+    | RelayToTicket
+    | DeleteData
+    | Feedback
+    | Rate
     | Unanswered
 )
 

@@ -138,14 +138,15 @@ def emergency(content: Content, lang: str, _: Gettext) -> Reply:
     return Reply(text, ((Button(_("⬅️ Menu"), cb.MENU),),))
 
 
-def waiting(
-    _: Gettext, place: int, wait: str | None, opens: str | None
-) -> Reply:
+def waiting(_: Gettext, place: int, wait: str | None, opens: str | None) -> Reply:
     """Honest waiting: place in the queue, expected wait, and when people are at work."""
     lines = []
     if opens is not None:
-        lines.append(_("Our operators are not at work now. A person will answer from {time}.")
-                     .format(time=opens))
+        lines.append(
+            _("Our operators are not at work now. A person will answer from {time}.").format(
+                time=opens
+            )
+        )
     if place > 0:
         lines.append(_("You are number {place} in the queue.").format(place=place))
         if wait is not None and opens is None:

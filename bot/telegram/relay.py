@@ -93,17 +93,17 @@ class Relay:
     ) -> TicketView:
         """The user's ticket: reopened if closed lately, else the open one or a new one.
         `identity` (e.g. @username) is shown to operators only where configuration allows."""
-        ticket = await self.queue.reopen_recent(user_id, self.reopen_within)
-        created = False
-        if ticket is None:
-            ticket, created = await self.tickets.open(user_id, lang, subject, urgent)
-        elif urgent:
-            ticket, _created = await self.tickets.open(user_id, lang, subject, urgent)
+        existing = await self.tickets.open_of(user_id)
+        reopened = None
+        if existing is None:
+            reopened = await self.queue.reopen_recent(user_id, self.reopen_within)
+        ticket, created = await self.tickets.open(user_id, lang, subject, urgent)
         if ticket.thread_id is None or ticket.group_chat_id != self.group_id:
             ticket = await self.make_topic(ticket, identity=identity)
-        elif not created:
+        elif reopened is not None:
             await self._reopen_topic(ticket)
-        if created and urgent:
+        earlier = existing or reopened
+        if urgent and (created or (earlier is not None and not earlier.urgent)):
             await self.notify(topics.urgent_notice(ticket, self._o))
         log.info("ticket %s %s (urgent=%s)", ticket.id, "opened" if created else "kept", urgent)
         return ticket

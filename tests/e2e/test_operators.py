@@ -396,3 +396,18 @@ async def _topic_of_user(client, user_id: int):
     """Each run opens one ticket: the newest topic belongs to the latest person."""
     topics = await client.topics()
     return topics[-1] if len(topics) == user_id - 5500 else None
+
+
+async def test_danger_mentioned_in_an_open_ticket_raises_its_priority(bot, person, client):
+    topic, _header = await open_ticket(person, client)
+    last = (await person.last())["message_id"]
+    await client.user_sends_text(person.id, "хозяин забрал паспорт и не выпускает")
+    [contacts] = await client.wait_for_messages(person.id, 1, after_id=last)
+    assert "112" in contacts["text"]
+    await eventually(lambda: _is_urgent(bot))
+    assert await eventually(lambda: _texts_in(client, topic["message_thread_id"], "забрал"))
+    assert any("Срочное обращение №1" in m["text"] for m in await general(client))
+
+
+async def _is_urgent(bot):
+    return (await ticket_row(bot)).urgent
