@@ -27,14 +27,15 @@ from bot.knowledge import KnowledgeStore
 from bot.services.gaps import Gaps
 from bot.services.queue import Queue
 from bot.services.retention import purge_forever
+from bot.services.team import Team
 from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.telegram import errors, operators, private, sla
 from bot.telegram.middlewares import DeduplicateUpdates, OnePerUser
-from bot.telegram.operators import Operators
 from bot.telegram.private import Conversation
 from bot.telegram.relay import Relay
 from bot.telegram.retry import RetryAfterMiddleware
+from bot.telegram.team import Operators
 from db.database import make_engine, make_sessions, upgrade
 from db.models import Setting
 from nlu.languages import USER_LANGS
@@ -112,6 +113,7 @@ class Komek:
             tickets,
             users,
             queue,
+            Team(sessions),
             catalogs,
             group_id,
             settings.operator_lang,

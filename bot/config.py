@@ -68,7 +68,8 @@ class Settings(BaseSettings):
         15, ge=1, description="A waiting ticket is announced again after this many minutes."
     )
     sla_silent_minutes: int = Field(
-        30, ge=1,
+        30,
+        ge=1,
         description="A taken ticket with no operator reply for this long goes back to the queue.",
     )
     show_user_identity: bool = Field(

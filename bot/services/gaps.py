@@ -21,10 +21,14 @@ class Gaps:
 
     async def record(self, gap: UnansweredAction) -> None:
         async with self._sessions.begin() as session:
-            session.add(Unanswered(
-                text=mask(gap.text)[:500], lang=gap.lang, outcome=gap.outcome,
-                nearest=" ".join(gap.nearest)[:200],
-            ))
+            session.add(
+                Unanswered(
+                    text=mask(gap.text)[:500],
+                    lang=gap.lang,
+                    outcome=gap.outcome,
+                    nearest=" ".join(gap.nearest)[:200],
+                )
+            )
 
     async def texts(self, since: dt.datetime | None = None) -> list[str]:
         async with self._sessions.begin() as session:

@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.tickets import TicketView, view_of
 from db.events import log_event
@@ -48,6 +48,22 @@ class Stats:
     mean_rating: float | None
 
 
+async def _claim(
+    session: AsyncSession, ticket_id: int, operator_id: int, detail: str | None = None
+) -> bool:
+    """Take a waiting ticket; exactly one of several simultaneous claims succeeds."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+        .values(
+            status="taken", assignee_id=operator_id, taken_at=utcnow(), last_operator_reply_at=None
+        )
+    )
+    if result.rowcount == 1:
+        await log_event(session, ticket_id, "taken", operator_id, detail)
+    return result.rowcount == 1
+
+
 def _queue_order():  # type: ignore[no-untyped-def]
     return (Ticket.urgent.desc(), Ticket.waiting_since.asc(), Ticket.id.asc())
 
@@ -78,20 +94,7 @@ class Queue:
     # -- claiming ---------------------------------------------------------------------------
     async def take(self, ticket_id: int, operator_id: int) -> Claim:
         async with self._sessions.begin() as session:
-            now = utcnow()
-            result = await session.execute(
-                update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.status == "waiting")
-                .values(
-                    status="taken",
-                    assignee_id=operator_id,
-                    taken_at=now,
-                    last_operator_reply_at=None,
-                )
-            )
-            ok = result.rowcount == 1
-            if ok:
-                await log_event(session, ticket_id, "taken", operator_id)
+            ok = await _claim(session, ticket_id, operator_id)
             ticket = await session.get(Ticket, ticket_id, populate_existing=True)
             return Claim(
                 ok, view_of(ticket) if ticket else None, ticket.assignee_id if ticket else None
@@ -115,18 +118,7 @@ class Queue:
                 candidate = await session.scalar(query.limit(1).with_for_update(skip_locked=True))
                 if candidate is None:
                     return Claim(False, None, None)
-                result = await session.execute(
-                    update(Ticket)
-                    .where(Ticket.id == candidate, Ticket.status == "waiting")
-                    .values(
-                        status="taken",
-                        assignee_id=operator_id,
-                        taken_at=utcnow(),
-                        last_operator_reply_at=None,
-                    )
-                )
-                if result.rowcount == 1:
-                    await log_event(session, candidate, "taken", operator_id, "next")
+                if await _claim(session, candidate, operator_id, "next"):
                     ticket = await session.get(Ticket, candidate, populate_existing=True)
                     assert ticket is not None
                     return Claim(True, view_of(ticket), operator_id)
@@ -339,34 +331,3 @@ class Queue:
                     t.waiting_since, t.announced_at = now, None
                     silent.append(view_of(t))
             return announce, silent
-
-    # -- operators --------------------------------------------------------------------------
-    async def operator(self, operator_id: int, name: str | None = None) -> Operator:
-        async with self._sessions.begin() as session:
-            operator = await session.get(Operator, operator_id)
-            if operator is None:
-                operator = Operator(id=operator_id, name=name or "", langs="", roles="")
-                session.add(operator)
-            elif name and operator.name != name:
-                operator.name = name
-            await session.flush()
-            return operator
-
-    async def set_operator(
-        self, operator_id: int, *, langs: list[str] | None = None, roles: list[str] | None = None
-    ) -> Operator:
-        async with self._sessions.begin() as session:
-            operator = await session.get(Operator, operator_id)
-            if operator is None:
-                operator = Operator(id=operator_id, name="", langs="", roles="")
-                session.add(operator)
-            if langs is not None:
-                operator.langs = " ".join(langs)
-            if roles is not None:
-                operator.roles = " ".join(roles)
-            await session.flush()
-            return operator
-
-    async def operators(self) -> list[Operator]:
-        async with self._sessions.begin() as session:
-            return list(await session.scalars(select(Operator).order_by(Operator.name)))

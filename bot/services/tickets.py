@@ -66,8 +66,13 @@ class Tickets:
             created = ticket is not None
             if ticket is not None:
                 await session.flush()
-                await log_event(session, ticket.id, "opened", None,
-                                ("urgent " if urgent else "") + (subject or ""))
+                await log_event(
+                    session,
+                    ticket.id,
+                    "opened",
+                    None,
+                    ("urgent " if urgent else "") + (subject or ""),
+                )
             else:
                 ticket = await repo.open_ticket_of(session, user_id)
                 assert ticket is not None
@@ -154,7 +159,8 @@ class Tickets:
     async def history(self, ticket_id: int) -> list[HistoryLine]:
         async with self._sessions.begin() as session:
             rows = await session.scalars(
-                select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+                select(TicketMessage)
+                .where(TicketMessage.ticket_id == ticket_id)
                 .order_by(TicketMessage.id)
             )
             return [HistoryLine(m.created_at, m.direction, m.kind, m.text) for m in rows]
@@ -163,6 +169,7 @@ class Tickets:
         """The operators' group became a supergroup with a new id: its topics are gone."""
         async with self._sessions.begin() as session:
             await session.execute(
-                update(Ticket).where(Ticket.group_chat_id == old_chat_id)
+                update(Ticket)
+                .where(Ticket.group_chat_id == old_chat_id)
                 .values(group_chat_id=new_chat_id, thread_id=None)
             )

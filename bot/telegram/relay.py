@@ -14,6 +14,7 @@ from aiogram.types import Message
 
 from bot.core.i18n import Catalogs
 from bot.services.queue import Queue
+from bot.services.team import Team
 from bot.services.tickets import Tickets, TicketView
 from bot.services.users import Users
 from bot.telegram import topics
@@ -40,6 +41,7 @@ class Relay:
         tickets: Tickets,
         users: Users,
         queue: Queue,
+        team: Team,
         catalogs: Catalogs,
         group_id: int,
         operator_lang: str = "ru",
@@ -49,6 +51,7 @@ class Relay:
         self.tickets = tickets
         self.users = users
         self.queue = queue
+        self.team = team
         self.catalogs = catalogs
         self.group_id = group_id
         self.operator_lang = operator_lang
@@ -138,7 +141,7 @@ class Relay:
         await self.tickets.set_topic(ticket.id, self.group_id, thread)
         refreshed = await self.tickets.get(ticket.id)
         assert refreshed is not None
-        operator = await self._operator_name(refreshed.assignee_id)
+        operator = await self.team.name(refreshed.assignee_id)
         await self.bot.send_message(
             self.group_id,
             topics.header(refreshed, operator, _o, identity),
@@ -152,11 +155,6 @@ class Relay:
             for part in topics.summary(history, _o):
                 await self.bot.send_message(self.group_id, part, message_thread_id=thread)
         return refreshed
-
-    async def _operator_name(self, operator_id: int | None) -> str | None:
-        if operator_id is None:
-            return None
-        return (await self.queue.operator(operator_id)).name or str(operator_id)
 
     # -- user -> operators -----------------------------------------------------------------
     async def to_group(self, ticket: TicketView, message: Message) -> None:
