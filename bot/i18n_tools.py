@@ -17,6 +17,7 @@ from nlu.languages import LOCALES
 from nlu.translit import latn_to_cyrl_markup
 
 ROOT = Path(__file__).resolve().parent.parent
+AUTO = "transliterated from uz_Latn"
 DOMAINS = {
     USER_DOMAIN: ("_", sorted(set(LOCALES.values()))),
     OPERATOR_DOMAIN: ("_o", sorted(OPERATOR_LOCALES.values())),
@@ -60,8 +61,10 @@ def update(locales_dir: Path) -> None:
     transliterate_uz(locales_dir)
 
 
-def transliterate_uz(locales_dir: Path) -> int:
-    """Fill empty Uzbek Cyrillic strings from the Uzbek Latin ones, with a comment saying so."""
+def transliterate_uz(locales_dir: Path, everything: bool = False) -> int:
+    """Fill Uzbek Cyrillic strings from the Uzbek Latin ones, with a comment saying so.
+
+    Strings a person wrote in Cyrillic (without that comment) are left as they are."""
     latn_path = locales_dir / "uz_Latn" / "LC_MESSAGES" / f"{USER_DOMAIN}.po"
     cyrl_path = locales_dir / "uz_Cyrl" / "LC_MESSAGES" / f"{USER_DOMAIN}.po"
     if not latn_path.exists() or not cyrl_path.exists():
@@ -73,10 +76,13 @@ def transliterate_uz(locales_dir: Path) -> int:
     filled = 0
     for message in cyrl:
         source = latn.get(message.id)
-        if not message.id or message.string or source is None or not source.string:
+        generated = everything or AUTO in message.user_comments
+        if not message.id or (message.string and not generated) or not (source and source.string):
             continue
         message.string = latn_to_cyrl_markup(source.string)
-        message.auto_comments = [*message.auto_comments, "transliterated from uz_Latn"]
+        message.flags.discard("fuzzy")
+        # The marker (a translator comment: it survives `update`) and needs-review travel along.
+        message.user_comments = [AUTO, *(c for c in source.user_comments if c != AUTO)]
         filled += 1
     with cyrl_path.open("wb") as fh:
         write_po(fh, cyrl, width=100)

@@ -182,6 +182,8 @@ _PROTECTED = re.compile(
     <[^<>]*>                                   # HTML tags
     | &(?:[a-zA-Z]+|\#\d+|\#x[0-9a-fA-F]+);    # HTML entities
     | \{[^{}]*\}                               # {placeholders}
+    | (?<![\w/])/[A-Za-z][A-Za-z0-9_]*          # bot commands: /start stays /start
+    | \b[a-z]+[A-Z][A-Za-z]*\b                  # brand names: eGov, eOtinish
     | \b(?:https?|ftp)://[^\s<>"']+            # URLs
     | \bwww\.[^\s<>"']+
     | [\w.+-]+@[\w-]+(?:\.[\w-]+)+             # e-mail addresses

@@ -214,3 +214,14 @@ def test_command_passes_on_the_seed_content():
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert "content check passed: 0 error(s)" in result.stdout
+
+
+def test_translated_command_is_reported(tree):
+    po = tree / "locales/ky/LC_MESSAGES/messages.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgid "Everything we kept about you is deleted. /start begins again."')
+    line = text[:start].count("\n") + 1
+    msgstr = text.index("/start", text.index("msgstr", start))
+    po.write_text(text[:msgstr] + "/баштоо" + text[msgstr + len("/start") :], encoding="utf-8")
+    [problem] = problems(tree)
+    assert problem.line == line and "keep /start exactly" in problem.message
