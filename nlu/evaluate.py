@@ -10,7 +10,7 @@ a clarify offering its id, or the urgent flag.
 from __future__ import annotations
 
 import csv
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,10 +177,3 @@ def evaluate_files(
     for path in paths:
         rows += read_labelled(path, classifier.intents)
     return evaluate(classifier, rows, use_prior)
-
-
-def by_lang(rows: Iterable[Labelled]) -> dict[str, list[Labelled]]:
-    result: dict[str, list[Labelled]] = defaultdict(list)
-    for row in rows:
-        result[row.lang].append(row)
-    return result

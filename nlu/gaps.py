@@ -44,7 +44,9 @@ def mask(text: str) -> str:
 class GapGroup:
     count: int
     examples: tuple[str, ...]  # up to MAX_EXAMPLES, most frequent first
-    nearest: tuple[tuple[str, float], ...]  # the ids closest to the group, with confidence
+    # The ids closest to the group, with their share of the classifier's confidence in
+    # the group's top-3 ids (it says which ids are nearest, not that they fit).
+    nearest: tuple[tuple[str, float], ...]
 
 
 def group_gaps(
@@ -74,7 +76,8 @@ def group_gaps(
             for intent, conf in classifier.classify(text).ranking[:3]:
                 votes[intent] += conf * counts[text]
         total = sum(counts[t] for t in members)
-        nearest = tuple((i, round(v / total, 3)) for i, v in votes.most_common(3))
+        weight = sum(votes.values()) or 1.0
+        nearest = tuple((i, round(v / weight, 3)) for i, v in votes.most_common(3))
         groups.append(GapGroup(total, tuple(members[:MAX_EXAMPLES]), nearest))
     groups.sort(key=lambda g: (-g.count, g.examples[0]))
     return groups

