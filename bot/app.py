@@ -32,7 +32,7 @@ from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.telegram import errors, operators, private, sla
 from bot.telegram.middlewares import DeduplicateUpdates, OnePerUser
-from bot.telegram.private import Conversation
+from bot.telegram.private import Conversation, Understanding
 from bot.telegram.relay import Relay
 from bot.telegram.retry import RetryAfterMiddleware
 from bot.telegram.team import Operators
@@ -104,7 +104,9 @@ class Komek:
         db = make_engine(settings.database_url)
         sessions = make_sessions(db)
         catalogs = Catalogs(settings.locales_dir)
-        store = store or await asyncio.to_thread(KnowledgeStore, settings.content_dir)
+        store = store or await asyncio.to_thread(
+            KnowledgeStore, settings.content_dir, None, settings.nlu_backend
+        )
         bot = bot or make_bot(settings)
         users, tickets, queue = Users(sessions), Tickets(sessions), Queue(sessions)
         group_id = await _remembered_group(sessions, settings.operator_chat_id)
@@ -124,7 +126,13 @@ class Komek:
         )
         hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
         conversation = Conversation(
-            bot, users, relay, Gaps(sessions), hours, settings.show_user_identity
+            bot,
+            users,
+            relay,
+            Gaps(sessions),
+            hours,
+            settings.show_user_identity,
+            Understanding(store.current, settings.rasa_url),
         )
         team = Operators(bot, relay, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(

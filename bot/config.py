@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     api_base: str = Field(TELEGRAM_API, description="Bot API server base URL.")
     content_dir: Path = Field(ROOT / "content", description="Folder of the FAQ content.")
     locales_dir: Path = Field(ROOT / "locales", description="Folder of the gettext catalogs.")
+    nlu_backend: Literal["tfidf", "semantic"] = Field(
+        "tfidf",
+        description="How questions are matched: tfidf (default) or semantic (multilingual e5 "
+        "fused with tfidf; install with .[semantic]).",
+    )
+    rasa_url: str | None = Field(
+        None,
+        description="A Rasa server (rasa run --enable-api) to ask for the intent first; the "
+        "built-in classifier answers when it is unreachable.",
+    )
     operator_lang: str = Field("ru", description="Language of operator-facing text: ru, kk or en.")
     admin_ids: list[int] = Field(
         default_factory=list,

@@ -18,18 +18,21 @@ log = logging.getLogger(__name__)
 OnBroken = Callable[[list[Problem]], Awaitable[None]]
 
 
-def build_knowledge(content: Content) -> Knowledge:
+def build_knowledge(content: Content, backend: str = "tfidf") -> Knowledge:
     classifier = Classifier.build(
-        content.examples(), content.urgent_ids, urgent_phrases=content.urgent_phrases
+        content.examples(),
+        content.urgent_ids,
+        urgent_phrases=content.urgent_phrases,
+        backend=backend,
     )
     return Knowledge(content, classifier)
 
 
-def load_knowledge(content_dir: Path) -> Knowledge:
+def load_knowledge(content_dir: Path, backend: str = "tfidf") -> Knowledge:
     content, problems = check_content(content_dir)
     if content is None or any(p.severity == ERROR for p in problems):
         raise ContentInvalid(problems)
-    return build_knowledge(content)
+    return build_knowledge(content, backend)
 
 
 def _stamp(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -42,10 +45,13 @@ def _stamp(content_dir: Path) -> tuple[tuple[str, int, int], ...]:
 class KnowledgeStore:
     """Holds the current knowledge; a broken change never replaces the last good one."""
 
-    def __init__(self, content_dir: Path, knowledge: Knowledge | None = None):
+    def __init__(
+        self, content_dir: Path, knowledge: Knowledge | None = None, backend: str = "tfidf"
+    ):
         self.content_dir = content_dir
+        self.backend = backend
         self._stamp = _stamp(content_dir)
-        self._current = knowledge or load_knowledge(content_dir)
+        self._current = knowledge or load_knowledge(content_dir, backend)
 
     def current(self) -> Knowledge:
         return self._current
@@ -56,7 +62,7 @@ class KnowledgeStore:
             return False
         self._stamp = stamp
         try:
-            knowledge = await asyncio.to_thread(load_knowledge, self.content_dir)
+            knowledge = await asyncio.to_thread(load_knowledge, self.content_dir, self.backend)
         except ContentInvalid as exc:
             log.error(
                 "content change refused: %d error(s); the last good content keeps serving",

@@ -168,7 +168,7 @@ class Engine:
     # -- free text -------------------------------------------------------------------------
     def _text(self, event: Inbound, user: UserView, k: Knowledge) -> Decision:
         text = (event.text or "")[:CLASSIFY_CHARS]
-        result = k.classifier.classify(text, prior_lang=user.lang)
+        result = self._understand(event, user, k)
         detected = result.lang if result.lang in USER_LANGS else None
         if result.urgent:  # the protection lane comes before anything else, even consent
             lang = user.lang or detected or "ru"
@@ -200,7 +200,7 @@ class Engine:
         entry = k.content.entries.get(intent or "")
         if result.outcome == "answer" and entry is not None and entry.is_faq:
             return self._with_switch(self._answer(k, entry.id, lang, user, "answer"), switch_to)
-        nearest = tuple(i for i, _score in result.ranking[:3])
+        nearest = tuple(result.choices) or tuple(i for i, _s in result.ranking[:3])
         gap = Unanswered(text, lang, result.outcome, nearest)
         if result.outcome == "clarify":
             choices = [
@@ -242,13 +242,20 @@ class Engine:
             decision.outcome + "+switch_offer",
         )
 
+    @staticmethod
+    def _understand(event: Inbound, user: UserView, k: Knowledge) -> Any:
+        """The classification made elsewhere (a Rasa server), else the built-in one."""
+        if event.understood is not None:
+            return event.understood
+        return k.classifier.classify((event.text or "")[:CLASSIFY_CHARS], prior_lang=user.lang)
+
     def _relay(self, event: Inbound, user: UserView, k: Knowledge) -> Decision:
         """A person is already talking to the team: no auto-answers, but danger still
         raises the ticket's priority and brings the emergency numbers at once."""
         relay = Decision(actions=(RelayToTicket(),), lang=user.lang, outcome="relay")
         if not event.text:
             return relay
-        result = k.classifier.classify(event.text[:CLASSIFY_CHARS], prior_lang=user.lang)
+        result = self._understand(event, user, k)
         if not result.urgent:
             return relay
         lang = user.lang or "ru"

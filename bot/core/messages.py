@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_TEXT = 4096
 
@@ -27,6 +28,7 @@ class Inbound:
     command: str | None = None  # without the slash, lower case: "start", "menu", ...
     callback: str | None = None  # raw callback data: untrusted
     media: str | None = None  # "photo", "voice", ... when the message carries media
+    understood: Any = field(default=None, compare=False)  # a classification made elsewhere
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -11,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from babel.dates import format_datetime
 
 from bot.core import render as core_render
-from bot.core.engine import Engine
+from bot.core.engine import CLASSIFY_CHARS, Engine, Knowledge
 from bot.core.hours import OfficeHours
 from bot.core.i18n import babel_locale, format_wait
 from bot.core.messages import (
@@ -32,6 +33,8 @@ from bot.services.users import Users
 from bot.telegram import render
 from bot.telegram.relay import Relay, kind_of
 from db.models import utcnow
+from nlu.classifier import Classification
+from nlu.rasa import RasaClassifier, RasaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,30 @@ def inbound_of(message: Message) -> Inbound:
     )
 
 
+class Understanding:
+    """Asks a Rasa server for the intent when one is configured. None means: the engine's
+    built-in classifier decides (always so without Rasa, and whenever Rasa is unreachable)."""
+
+    def __init__(self, knowledge: Callable[[], Knowledge], rasa_url: str | None):
+        self._knowledge = knowledge
+        self._url = rasa_url
+        self._rasa: RasaClassifier | None = None
+        self._version = ""
+
+    async def __call__(self, text: str, lang: str | None) -> Classification | None:
+        if not self._url:
+            return None
+        content = self._knowledge().content
+        if self._rasa is None or self._version != content.version:
+            self._rasa = RasaClassifier(self._url, content.urgent_ids, content.urgent_phrases)
+            self._version = content.version
+        try:
+            return await self._rasa.classify(text[:CLASSIFY_CHARS], lang)
+        except RasaUnavailable as exc:
+            log.warning("Rasa unavailable, using the built-in classifier: %s", type(exc).__name__)
+            return None
+
+
 @dataclass
 class Conversation:
     """Carries out the engine's decisions: stores what changed, answers, hands over."""
@@ -66,6 +93,7 @@ class Conversation:
     gaps: Gaps
     hours: OfficeHours
     show_identity: bool = False
+    understanding: Understanding | None = None
 
     async def execute(
         self,
@@ -152,7 +180,11 @@ class Conversation:
 
 async def on_message(message: Message, engine: Engine, conversation: Conversation) -> None:
     user = await conversation.users.view(message.chat.id)
-    decision = engine.handle(inbound_of(message), user)
+    inbound = inbound_of(message)
+    if inbound.text and conversation.understanding is not None:
+        understood = await conversation.understanding(inbound.text, user.lang)
+        inbound = replace(inbound, understood=understood)
+    decision = engine.handle(inbound, user)
     log.info("message %s: %s", message.message_id, decision.outcome)
     username = message.from_user.username if message.from_user else None
     await conversation.execute(decision, message.chat.id, message=message, username=username)

@@ -85,3 +85,41 @@ async def test_a_message_in_another_language_is_answered_in_it(bot, person, know
     uzbek = knowledge.content.entries["registration"].texts["uz"].title
     assert uzbek in replies[0]["text"]
     assert "sw:uz" in button_data(replies[1])
+
+
+async def test_a_configured_rasa_server_decides_and_its_absence_is_survived(
+    settings, knowledge, client
+):
+    from aiohttp import web
+
+    from bot.knowledge import KnowledgeStore
+    from tests.e2e.harness import Running, new_person
+
+    async def parse(request: web.Request) -> web.Response:
+        body = await request.json()
+        assert "text" in body
+        ranking = [{"name": "iin", "confidence": 0.97}, {"name": "overstay", "confidence": 0.02}]
+        return web.json_response({"intent": ranking[0], "intent_ranking": ranking})
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    configured = settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{port}"})
+    running = Running(configured, KnowledgeStore(configured.content_dir, knowledge))
+    await running.start()
+    try:
+        person = await new_person(client, 5701)
+        await start(person, "ru")
+        [answer] = await person.says("бла бла непонятно")  # Rasa says: iin
+        assert knowledge.content.entries["iin"].texts["ru"].title in answer["text"]
+        await runner.cleanup()  # Rasa goes away: the built-in classifier answers
+        [fallback] = await person.says("сколько стоит патент в месяц")
+        title = knowledge.content.entries["work_permit_cost"].texts["ru"].title
+        assert title in fallback["text"] or "q:work_permit_cost" in button_data(fallback)
+    finally:
+        await running.stop()
+        await runner.cleanup()
