@@ -16,7 +16,7 @@ from bot.sandbox.api import WORLD_KEY
 from bot.sandbox.errors import ApiError
 from bot.sandbox.faults import Delay, Fault
 from bot.sandbox.models import Chat, User
-from bot.sandbox.state import World
+from bot.sandbox.state import GENERAL_THREAD_ID, World
 
 routes = web.RouteTableDef()
 RouteHandler = Callable[[web.Request], Awaitable[web.Response]]
@@ -69,8 +69,62 @@ def opt_bool(query: Any, name: str) -> bool | None:
     return str(value).lower() in ("1", "true", "yes")
 
 
-def user_info(user: User) -> dict[str, Any]:
-    return {**user.to_api(), "blocked": user.blocked, "started": user.started}
+ACTIVE_STATUSES = frozenset({"creator", "administrator", "member"})
+
+
+def is_active_member(chat: Chat | None, user_id: int) -> bool:
+    member = chat.members.get(user_id) if chat is not None else None
+    return member is not None and member.status in ACTIVE_STATUSES
+
+
+def user_info(world: World, user: User) -> dict[str, Any]:
+    """A person plus what the page needs to tell migrants from operators.
+
+    ``is_operator``: an active member of the operator group. ``private_messages``,
+    ``last_message_id`` and ``last_message_date`` describe their private chat with the bot.
+    """
+    chat = world.chats.get(user.id)
+    visible = chat.visible() if chat is not None and chat.user is not None else []
+    last = visible[-1].data if visible else None
+    return {
+        **user.to_api(),
+        "blocked": user.blocked,
+        "started": user.started,
+        "is_operator": is_active_member(world.chats.get(world.operator_chat_id), user.id),
+        "private_messages": len(visible),
+        "last_message_id": last["message_id"] if last else None,
+        "last_message_date": last["date"] if last else None,
+    }
+
+
+def migrants(world: World) -> list[User]:
+    """People who talk to the bot privately: everyone but the bot and the operators."""
+    operators = world.chats.get(world.operator_chat_id)
+    return [
+        u for u in world.users.values() if not u.is_bot and not is_active_member(operators, u.id)
+    ]
+
+
+def default_migrant(world: World) -> int | None:
+    """The migrant whose private chat has the newest message (the newest person if none has)."""
+    best: tuple[int, int] | None = None
+    chosen: int | None = None
+    for index, user in enumerate(migrants(world)):
+        chat = world.chats.get(user.id)
+        visible = chat.visible() if chat is not None else []
+        key = (int(visible[-1].data.get("date") or 0) if visible else -1, index)
+        if best is None or key > best:
+            best, chosen = key, user.id
+    return chosen
+
+
+def operators_of(world: World, chat: Chat) -> list[int]:
+    """Active human members of a group, in the order they joined."""
+    return [
+        m.user_id
+        for m in chat.members.values()
+        if m.status in ACTIVE_STATUSES and m.user_id in world.users
+    ]
 
 
 def chat_info(world: World, chat: Chat) -> dict[str, Any]:
@@ -93,7 +147,8 @@ def world_info(world: World) -> dict[str, Any]:
     return {
         "bot": world.bot.to_api(),
         "operator_chat_id": world.operator_chat_id,
-        "users": [user_info(u) for u in world.users.values()],
+        "users": [user_info(world, u) for u in world.users.values()],
+        "default_user_id": default_migrant(world),
         "groups": [chat_info(world, c) for c in world.chats.values() if c.user is None],
         "webhook": {"url": hook.url, "last_error_message": hook.last_error_message},
         "pending_updates": len(world.updates.items),
@@ -107,6 +162,70 @@ async def get_state(request: web.Request) -> Any:
     return world_info(request.app[WORLD_KEY])
 
 
+def _pick_group(world: World, wanted: int | None) -> Chat | None:
+    groups = [c for c in world.chats.values() if c.user is None and c.migrated_to is None]
+    for chat_id in (wanted, world.operator_chat_id):
+        chat = next((c for c in groups if c.id == chat_id), None)
+        if chat is not None:
+            return chat
+    return groups[0] if groups else None
+
+
+def page_view(
+    world: World,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    thread_id: int | None = None,
+    operator_id: int | None = None,
+) -> dict[str, Any]:
+    """Everything the page shows, read at one instant, with the selection resolved.
+
+    A wanted migrant, group, topic or operator that does not exist (any more) falls back to
+    the default: the migrant with the newest private message, the operator group, General
+    (thread 1) and the group's first operator.
+    """
+    info = world_info(world)
+    if user_id not in {u.id for u in migrants(world)}:
+        user_id = info["default_user_id"]
+    group = _pick_group(world, chat_id)
+    topic = group.topics.get(thread_id or 0) if group is not None else None
+    thread = topic.thread_id if topic is not None else GENERAL_THREAD_ID
+    operators = operators_of(world, group) if group is not None else []
+    if operator_id not in operators:
+        operator_id = operators[0] if operators else None
+    private = world.messages(user_id) if user_id is not None else []
+    deleted = topic is not None and topic.deleted
+    messages = (
+        world.messages(group.id, thread_id=thread, include_deleted=deleted)
+        if group is not None
+        else []
+    )
+    return {
+        "state": info,
+        "user_id": user_id,
+        "private": private,
+        "chat_id": group.id if group is not None else None,
+        "thread_id": thread,
+        "operator_id": operator_id,
+        "group": messages,
+    }
+
+
+@routes.get("/control/view")
+@guarded
+async def get_view(request: web.Request) -> Any:
+    """What the web page renders, in one request: ``user_id, chat_id, thread_id, operator_id``
+    name the wanted selection; the answer has the state, the resolved selection and messages."""
+    query = request.query
+    return page_view(
+        request.app[WORLD_KEY],
+        user_id=opt_int(query, "user_id"),
+        chat_id=opt_int(query, "chat_id"),
+        thread_id=opt_int(query, "thread_id"),
+        operator_id=opt_int(query, "operator_id"),
+    )
+
+
 @routes.post("/control/reset")
 @guarded
 async def reset(request: web.Request) -> Any:
@@ -118,7 +237,8 @@ async def reset(request: web.Request) -> Any:
 @routes.get("/control/users")
 @guarded
 async def list_users(request: web.Request) -> Any:
-    return [user_info(u) for u in request.app[WORLD_KEY].users.values()]
+    world = request.app[WORLD_KEY]
+    return [user_info(world, u) for u in world.users.values()]
 
 
 @routes.post("/control/users")
@@ -126,10 +246,9 @@ async def list_users(request: web.Request) -> Any:
 async def create_user(request: web.Request) -> Any:
     data = await body_of(request)
     fields = {k: data.get(k) for k in ("last_name", "username", "language_code", "started")}
-    user = request.app[WORLD_KEY].add_user(
-        int(data["user_id"]), data.get("first_name") or "Test", **fields
-    )
-    return user_info(user)
+    world = request.app[WORLD_KEY]
+    user = world.add_user(int(data["user_id"]), data.get("first_name") or "Test", **fields)
+    return user_info(world, user)
 
 
 @routes.post("/control/groups")
@@ -205,7 +324,20 @@ async def list_calls(request: web.Request) -> Any:
 @routes.get("/control/callback_answers")
 @guarded
 async def list_callback_answers(request: web.Request) -> Any:
-    return request.app[WORLD_KEY].callback_answers
+    """All answerCallbackQuery calls; ``callback_query_id`` (with ``wait``: long-poll until the
+    bot answered it) picks one query's answers."""
+    world = request.app[WORLD_KEY]
+    wanted = request.query.get("callback_query_id")
+    if not wanted:
+        return world.callback_answers
+
+    def answers() -> list[dict[str, Any]]:
+        return [a for a in world.callback_answers if a["callback_query_id"] == wanted]
+
+    wait = min(float(request.query.get("wait") or 0), MAX_WAIT)
+    if wait > 0:
+        await world.changes.wait_for(lambda: world.updates.closing or answers(), wait)
+    return answers()
 
 
 @routes.get("/control/updates")
