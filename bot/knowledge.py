@@ -25,7 +25,8 @@ def build_knowledge(content: Content, backend: str = "tfidf") -> Knowledge:
         urgent_phrases=content.urgent_phrases,
         backend=backend,
     )
-    return Knowledge(content, classifier)
+    classifier.classify("warm up", prior_lang="ru")  # loads the language models now, not on
+    return Knowledge(content, classifier)  # the first person's message
 
 
 def load_knowledge(content_dir: Path, backend: str = "tfidf") -> Knowledge:

@@ -174,7 +174,7 @@ class Engine:
             lang = user.lang or detected or "ru"
             if detected and result.lang_confidence >= SWITCH_CONFIDENCE:
                 lang = detected
-            return self._urgent(k, lang, result.intent, event.message_id)
+            return self._urgent(k, lang, result.intent, event.message_id, answer_too=True)
         if user.lang is None:
             _ = self._catalogs.user(detected or "ru")
             return self._say(self._picker(), detected or "ru", "picker")
