@@ -132,7 +132,11 @@ class Komek:
             Gaps(sessions),
             hours,
             settings.show_user_identity,
-            Understanding(store.current, settings.rasa_url),
+            Understanding(
+                store.current,
+                settings.rasa_url,
+                settings.rasa_token.get_secret_value() if settings.rasa_token else None,
+            ),
         )
         team = Operators(bot, relay, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         description="A Rasa server (rasa run --enable-api) to ask for the intent first; the "
         "built-in classifier answers when it is unreachable.",
     )
+    rasa_token: SecretStr | None = Field(
+        None, description="The Rasa server's --auth-token, if it was started with one."
+    )
     operator_lang: str = Field("ru", description="Language of operator-facing text: ru, kk or en.")
     admin_ids: list[int] = Field(
         default_factory=list,

@@ -63,9 +63,12 @@ class Understanding:
     """Asks a Rasa server for the intent when one is configured. None means: the engine's
     built-in classifier decides (always so without Rasa, and whenever Rasa is unreachable)."""
 
-    def __init__(self, knowledge: Callable[[], Knowledge], rasa_url: str | None):
+    def __init__(
+        self, knowledge: Callable[[], Knowledge], rasa_url: str | None, token: str | None = None
+    ):
         self._knowledge = knowledge
         self._url = rasa_url
+        self._token = token
         self._rasa: RasaClassifier | None = None
         self._version = ""
 
@@ -74,7 +77,9 @@ class Understanding:
             return None
         content = self._knowledge().content
         if self._rasa is None or self._version != content.version:
-            self._rasa = RasaClassifier(self._url, content.urgent_ids, content.urgent_phrases)
+            self._rasa = RasaClassifier(
+                self._url, content.urgent_ids, content.urgent_phrases, token=self._token
+            )
             self._version = content.version
         try:
             return await self._rasa.classify(text[:CLASSIFY_CHARS], lang)
