@@ -138,7 +138,7 @@ def emergency(content: Content, lang: str, _: Gettext) -> Reply:
     return Reply(text, ((Button(_("⬅️ Menu"), cb.MENU),),))
 
 
-def waiting(_: Gettext, place: int, wait: str | None, opens: str | None) -> Reply:
+def waiting(_: Gettext, place: str | None, wait: str | None, opens: str | None) -> Reply:
     """Honest waiting: place in the queue, expected wait, and when people are at work."""
     lines = []
     if opens is not None:
@@ -147,7 +147,7 @@ def waiting(_: Gettext, place: int, wait: str | None, opens: str | None) -> Repl
                 time=opens
             )
         )
-    if place > 0:
+    if place is not None:
         lines.append(_("You are number {place} in the queue.").format(place=place))
         if wait is not None and opens is None:
             lines.append(_("Expected wait: about {time}.").format(time=wait))

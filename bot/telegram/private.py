@@ -14,7 +14,7 @@ from babel.dates import format_datetime
 from bot.core import render as core_render
 from bot.core.engine import CLASSIFY_CHARS, Engine, Knowledge
 from bot.core.hours import OfficeHours
-from bot.core.i18n import babel_locale, format_wait
+from bot.core.i18n import babel_locale, format_number, format_wait
 from bot.core.messages import (
     Decision,
     DeleteData,
@@ -179,7 +179,10 @@ class Conversation:
                 else _("the next working day")
             )
         return core_render.waiting(
-            _, place, format_wait(lang, wait) if wait is not None else None, opens
+            _,
+            format_number(lang, place) if place > 0 else None,
+            format_wait(lang, wait) if wait is not None else None,
+            opens,
         )
 
 

@@ -1,0 +1,56 @@
+"""The engine acts on the classifier's three outcomes, and never misses danger."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ROOT
+from bot.core.engine import Engine
+from bot.core.i18n import Catalogs
+from bot.core.messages import Inbound, OpenTicket, Unanswered, UserView
+
+RU = UserView(user_id=1, lang="ru", consented=True)
+
+
+@pytest.fixture(scope="module")
+def engine(request):
+    knowledge = request.getfixturevalue("knowledge")
+    return Engine(lambda: knowledge, Catalogs(ROOT / "locales"))
+
+
+def buttons(decision) -> list[str]:
+    return [b.data for reply in decision.replies for row in reply.buttons for b in row]
+
+
+def test_a_confident_question_is_answered(engine, knowledge):
+    decision = engine.handle(Inbound(user_id=1, text="сколько стоит патент в месяц"), RU)
+    assert decision.outcome == "answer"
+    assert knowledge.content.entries["work_permit_cost"].texts["ru"].title in (
+        decision.replies[0].text
+    )
+
+
+def test_a_vague_question_gets_choices_as_buttons_and_is_kept_for_editors(engine):
+    decision = engine.handle(Inbound(user_id=1, text="справка"), RU)
+    assert decision.outcome == "clarify"
+    questions = [b for b in buttons(decision) if b.startswith("q:")]
+    assert 1 <= len(questions) <= 3
+    assert "h:-" in buttons(decision)
+    assert any(isinstance(a, Unanswered) for a in decision.actions)
+
+
+def test_no_answer_gives_the_menu_and_a_person(engine):
+    decision = engine.handle(Inbound(user_id=1, text="какая погода будет завтра в астане"), RU)
+    assert decision.outcome == "none"
+    assert "t:work" in buttons(decision) and "h:-" in buttons(decision)
+    [gap] = [a for a in decision.actions if isinstance(a, Unanswered)]
+    assert gap.outcome == "none"
+
+
+def test_danger_in_another_language_is_escalated_in_that_language(engine, knowledge):
+    # The user chose Russian but writes Kyrgyz without its special letters.
+    decision = engine.handle(Inbound(user_id=1, text="кожоюн паспортумду алып алды"), RU)
+    assert decision.outcome == "urgent"
+    assert any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
+    assert decision.lang == "ky"
+    assert knowledge.content.contacts["police_102"].names["ky"] in decision.replies[0].text
