@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -12,21 +13,26 @@ from bot.services.gaps import Gaps
 from db.database import make_engine, make_sessions, upgrade
 
 
-async def test_gaps_are_masked_grouped_and_listed_with_the_nearest_ids(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gaps.sqlite3'}"
+async def _store(url: str, asked: list[str]) -> list[str]:
     await upgrade(url)
     engine = make_engine(url)
     gaps = Gaps(make_sessions(engine))
+    for text in asked:
+        await gaps.record(Unanswered(text, "ru", "none", ("overstay",)))
+    stored = await gaps.texts()
+    await engine.dispose()
+    return stored
+
+
+def test_gaps_are_masked_grouped_and_listed_with_the_nearest_ids(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gaps.sqlite3'}"
     asked = [
         "как перевести деньги домой через банк",
         "как перевести деньги домой через банк",
         "перевести деньги родным дешево",
         "мой номер паспорта AB1234567, проверьте запрет на въезд",
     ]
-    for text in asked:
-        await gaps.record(Unanswered(text, "ru", "none", ("overstay",)))
-    stored = await gaps.texts()
-    await engine.dispose()
+    stored = asyncio.run(_store(url, asked))
     assert not any("AB1234567" in t for t in stored)
 
     env = {**os.environ, "KOMEK_DATABASE_URL": url}
