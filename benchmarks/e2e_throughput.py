@@ -62,8 +62,12 @@ async def _prepare(client: SandboxClient, users: list[int], komek: bool) -> None
         sent = await client.user_sends_text(user, "/start")
         [picker] = await client.wait_for_messages(user, 1, after_id=sent["message_id"])
         for data in ("lang:ru", "ok:1"):  # the picker message becomes the notice in place
-            body = {"from_id": user, "message_id": picker["message_id"], "data": data,
-                    "force": True}
+            body = {
+                "from_id": user,
+                "message_id": picker["message_id"],
+                "data": data,
+                "force": True,
+            }
             await client.request("POST", "/press", body)
 
     await asyncio.gather(*(onboard(u) for u in users))
@@ -90,8 +94,11 @@ async def _run(command: list[str], env: dict, users: int, messages: int, komek: 
     async with run_sandbox(port=0) as sandbox:
         client = sandbox.client
         state = await client.state()
-        env = {**env, "KOMEK_API_BASE": sandbox.base_url,
-               "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"])}
+        env = {
+            **env,
+            "KOMEK_API_BASE": sandbox.base_url,
+            "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
+        }
         process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
         try:
             probe = 10**6
@@ -99,8 +106,17 @@ async def _run(command: list[str], env: dict, users: int, messages: int, komek: 
             await _wait_ready(client, process, probe)
             if os.environ.get("BENCH_PROFILE") and komek:
                 await asyncio.create_subprocess_exec(
-                    "py-spy", "record", "-o", os.environ["BENCH_PROFILE"], "-f", "raw",
-                    "-p", str(process.pid), "-d", "20")
+                    "py-spy",
+                    "record",
+                    "-o",
+                    os.environ["BENCH_PROFILE"],
+                    "-f",
+                    "raw",
+                    "-p",
+                    str(process.pid),
+                    "-d",
+                    "20",
+                )
             ids = list(range(20_000, 20_000 + users))
             await _prepare(client, ids, komek)
             latencies, elapsed = await _load(client, ids, messages)
@@ -125,16 +141,27 @@ async def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "KOMEK_BOT_TOKEN": "1:BENCH", "KOMEK_LOG_LEVEL": "WARNING",
-               "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"}
+        env = {
+            **os.environ,
+            "KOMEK_BOT_TOKEN": "1:BENCH",
+            "KOMEK_LOG_LEVEL": "WARNING",
+            "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
+        }
         komek = await _run([python, "-m", "bot", "run"], env, args.users, args.messages, True)
-        echo = await _run([python, str(ROOT / "benchmarks" / "echo_bot.py")], env,
-                          args.users, args.messages, False)
+        echo = await _run(
+            [python, str(ROOT / "benchmarks" / "echo_bot.py")],
+            env,
+            args.users,
+            args.messages,
+            False,
+        )
     print(f"{args.users} people x {args.messages} messages, two-core machine, SQLite")
     print(f"{'bot':8} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}")
     for name, r in (("komek", komek), ("echo", echo)):
-        print(f"{name:8} {r['per_second']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-              f"{r['rss_mib']:8.1f}")
+        print(
+            f"{name:8} {r['per_second']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{r['rss_mib']:8.1f}"
+        )
     print(f"komek/echo throughput ratio: {komek['per_second'] / echo['per_second']:.2f}")
 
 

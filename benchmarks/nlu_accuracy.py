@@ -49,8 +49,13 @@ def main() -> int:
     results: dict = {}
     for backend in backends:
         start = time.perf_counter()
-        classifier = Classifier.build(content.examples(), content.urgent_ids,
-                                      content.urgent_phrases, backend=backend, cache_dir=CACHE)
+        classifier = Classifier.build(
+            content.examples(),
+            content.urgent_ids,
+            content.urgent_phrases,
+            backend=backend,
+            cache_dir=CACHE,
+        )
         build = time.perf_counter() - start
         for name, folder in SETS.items():
             files = sorted(folder.glob("*.tsv"))
@@ -61,23 +66,27 @@ def main() -> int:
             report = evaluate(classifier, rows)
             results[f"{backend}/{name}"] = report.as_dict()
             if not args.json:
-                print(f"\n## backend {backend}, {name} typing ({len(rows)} messages; "
-                      f"index built in {build:.2f} s)\n")
+                print(
+                    f"\n## backend {backend}, {name} typing ({len(rows)} messages; "
+                    f"index built in {build:.2f} s)\n"
+                )
                 print(report.render())
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
     print("\n## top-1 accuracy by language variant (%)\n")
-    langs = [lang for lang in USER_LANGS
-             if any(lang in r["accuracy"] for r in results.values())]
+    langs = [lang for lang in USER_LANGS if any(lang in r["accuracy"] for r in results.values())]
     print("| run | " + " | ".join(langs) + " | all | none P | none R | urgent R |")
     print("|---" * (len(langs) + 5) + "|")
     for run, r in results.items():
-        cells = [f"{100 * r['accuracy'][lang]:.1f}" if lang in r["accuracy"] else "-"
-                 for lang in langs]
-        print(f"| {run} | " + " | ".join(cells) + f" | {100 * r['accuracy_all']:.1f} | "
-              f"{100 * r['none_precision']:.1f} | {100 * r['none_recall']:.1f} | "
-              f"{100 * r['urgent_recall']:.1f} |")
+        cells = [
+            f"{100 * r['accuracy'][lang]:.1f}" if lang in r["accuracy"] else "-" for lang in langs
+        ]
+        print(
+            f"| {run} | " + " | ".join(cells) + f" | {100 * r['accuracy_all']:.1f} | "
+            f"{100 * r['none_precision']:.1f} | {100 * r['none_recall']:.1f} | "
+            f"{100 * r['urgent_recall']:.1f} |"
+        )
     return 0
 
 

@@ -40,8 +40,9 @@ def load() -> list[tuple[str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prior", action="store_true",
-                        help="also score with the true language given as the prior")
+    parser.add_argument(
+        "--prior", action="store_true", help="also score with the true language given as the prior"
+    )
     args = parser.parse_args()
     if not EVAL.exists():
         print(f"skipped: {EVAL} is absent (external eval data, not in the repository)")

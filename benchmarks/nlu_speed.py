@@ -70,8 +70,13 @@ def main() -> int:
         for _ in range(max(1, args.repeat)):
             gc.collect()
             start = time.perf_counter()
-            classifier = Classifier.build(examples, content.urgent_ids, content.urgent_phrases,
-                                          backend=backend, cache_dir=CACHE)
+            classifier = Classifier.build(
+                examples,
+                content.urgent_ids,
+                content.urgent_phrases,
+                backend=backend,
+                cache_dir=CACHE,
+            )
             builds.append(time.perf_counter() - start)
         first = time.perf_counter()
         classifier.classify(*messages[0])  # loads the language model of py3langid
@@ -84,12 +89,16 @@ def main() -> int:
             classifier.classify(text, lang)
             times.append(1000 * (time.perf_counter() - start))
         print(f"\n## backend {backend}")
-        print(f"index build: median {statistics.median(builds):.2f} s "
-              f"(min {min(builds):.2f}, max {max(builds):.2f}; {len(builds)} builds)")
+        print(
+            f"index build: median {statistics.median(builds):.2f} s "
+            f"(min {min(builds):.2f}, max {max(builds):.2f}; {len(builds)} builds)"
+        )
         print(f"first message (loads langid model): {1000 * first:.0f} ms")
-        print(f"per message: p50 {percentile(times, 50):.2f} ms, p90 "
-              f"{percentile(times, 90):.2f} ms, p99 {percentile(times, 99):.2f} ms, "
-              f"max {max(times):.2f} ms over {len(times)}")
+        print(
+            f"per message: p50 {percentile(times, 50):.2f} ms, p90 "
+            f"{percentile(times, 90):.2f} ms, p99 {percentile(times, 99):.2f} ms, "
+            f"max {max(times):.2f} ms over {len(times)}"
+        )
         print(f"RSS now: {rss_mb():.0f} MB (+{rss_mb() - base:.0f} MB since start)")
         del classifier
     return 0

@@ -35,8 +35,10 @@ def main() -> int:
         print(f"skipped: {EVAL} is absent (external eval data, not in the repository)")
         return 0
     with EVAL.open(encoding="utf-8", newline="") as f:
-        pairs = [(r["uz_cyrl"], r["uz_latn"])
-                 for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+        pairs = [
+            (r["uz_cyrl"], r["uz_latn"])
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
     n = len(pairs)
     c2l = sum(cyrl_to_latn(c) == latn for c, latn in pairs)
     l2c = sum(latn_to_cyrl(latn) == c for c, latn in pairs)

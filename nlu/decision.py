@@ -32,6 +32,7 @@ class Calibration:
         z = self.weights[0] * np.asarray(score) + self.weights[1] * np.asarray(margin) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
+
 ANSWER, CLARIFY, NONE = 0, 1, 2
 OUTCOMES = ("answer", "clarify", "none")
 MAX_CHOICES = 3
@@ -61,7 +62,10 @@ class Ranked:
 
 
 def rank(
-    scores: np.ndarray, cal: Calibration, catalog: np.ndarray, urgent: np.ndarray,
+    scores: np.ndarray,
+    cal: Calibration,
+    catalog: np.ndarray,
+    urgent: np.ndarray,
     k: int = MAX_CHOICES,
 ) -> Ranked:
     """The `k` best catalog ids of every row of a (rows, ids) score matrix, and the best
@@ -81,8 +85,15 @@ def rank(
     urgent_scores = np.where(urgent[None, :], scores, -np.inf)
     best_urgent = np.argmax(urgent_scores, axis=1) if urgent.any() else np.full(len(rows), -1)
     urgent_score = urgent_scores[rows, np.maximum(best_urgent, 0)]
-    return Ranked(choices, chosen, margin, cal.confidence(chosen, margin), ~catalog[top_all],
-                  best_urgent, urgent_score)
+    return Ranked(
+        choices,
+        chosen,
+        margin,
+        cal.confidence(chosen, margin),
+        ~catalog[top_all],
+        best_urgent,
+        urgent_score,
+    )
 
 
 def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
@@ -91,8 +102,9 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     n, k = top3.shape
     rows = np.arange(n)
     has_best = ranked.best_urgent >= 0
-    choices = np.concatenate([top3, np.where(has_best, ranked.best_urgent, top3[:, 0])[:, None]],
-                             axis=1)
+    choices = np.concatenate(
+        [top3, np.where(has_best, ranked.best_urgent, top3[:, 0])[:, None]], axis=1
+    )
     chosen = np.concatenate([ranked.chosen[:, :k], ranked.urgent_score[:, None]], axis=1)
     top, s_top, conf = top3[:, 0], chosen[:, 0], ranked.confidence[:, 0]
     answer = ~ranked.none_top & (

@@ -170,9 +170,7 @@ def evaluate(classifier: Classifier, rows: Iterable[Labelled], use_prior: bool =
     return report
 
 
-def evaluate_files(
-    classifier: Classifier, paths: Iterable[Path], use_prior: bool = True
-) -> Report:
+def evaluate_files(classifier: Classifier, paths: Iterable[Path], use_prior: bool = True) -> Report:
     rows: list[Labelled] = []
     for path in paths:
         rows += read_labelled(path, classifier.intents)

@@ -63,7 +63,9 @@ def group_gaps(
         vectors = classifier.scorer.index.vectorize([fold(t) for t in unique])
         dist = np.clip(1.0 - cosine_similarity(vectors), 0.0, 2.0)
         labels = AgglomerativeClustering(
-            n_clusters=None, metric="precomputed", linkage="average",
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
             distance_threshold=distance,
         ).fit_predict(dist)
     groups: list[GapGroup] = []

@@ -87,8 +87,11 @@ class TfidfIndex:
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
         )
         self.word = TfidfVectorizer(
-            analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-            token_pattern=r"(?u)\b\w+\b", dtype=np.float32,
+            analyzer="word",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",
+            dtype=np.float32,
         )
         self.matrix = self._stack(self.char.fit_transform(keys), self.word.fit_transform(keys))
         self.onehot = sparse.csr_matrix(

@@ -23,12 +23,22 @@ _OTHERS = ("en", "tr", "de", "fr", "es", "it", "uk", "be", "bg", "mn", "az", "tt
 
 # Letters and the base languages that use them (beyond the Russian alphabet).
 _LETTERS: dict[str, tuple[str, ...]] = {
-    "ә": ("kk",), "і": ("kk",), "ұ": ("kk",), "һ": ("kk",),
-    "ғ": ("kk", "tg", "uz"), "қ": ("kk", "tg", "uz"),
-    "ң": ("kk", "ky"), "ө": ("kk", "ky"), "ү": ("kk", "ky"),
-    "ӣ": ("tg",), "ӯ": ("tg",), "ҷ": ("tg",),
-    "ҳ": ("tg", "uz"), "ў": ("uz",),
-    "щ": ("ru", "kk", "ky"), "ы": ("ru", "kk", "ky"),
+    "ә": ("kk",),
+    "і": ("kk",),
+    "ұ": ("kk",),
+    "һ": ("kk",),
+    "ғ": ("kk", "tg", "uz"),
+    "қ": ("kk", "tg", "uz"),
+    "ң": ("kk", "ky"),
+    "ө": ("kk", "ky"),
+    "ү": ("kk", "ky"),
+    "ӣ": ("tg",),
+    "ӯ": ("tg",),
+    "ҷ": ("tg",),
+    "ҳ": ("tg", "uz"),
+    "ў": ("uz",),
+    "щ": ("ru", "kk", "ky"),
+    "ы": ("ru", "kk", "ky"),
 }
 _MISMATCH = math.log(0.03)  # likelihood factor per marker letter a language does not use
 _MARKER_CAP = 3  # at most this many occurrences of one marker letter count

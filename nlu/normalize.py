@@ -15,10 +15,25 @@ import unicodedata
 from nlu.translit import APOSTROPHES
 
 # Special Cyrillic letters -> the plain Russian look-alike people type without the layout.
-_PLAIN = str.maketrans({
-    "қ": "к", "ү": "у", "ұ": "у", "ө": "о", "ә": "а", "ң": "н", "ғ": "г", "һ": "х",
-    "і": "и", "ҷ": "ч", "ӣ": "и", "ӯ": "у", "ҳ": "х", "ў": "у", "ё": "е",
-})
+_PLAIN = str.maketrans(
+    {
+        "қ": "к",
+        "ү": "у",
+        "ұ": "у",
+        "ө": "о",
+        "ә": "а",
+        "ң": "н",
+        "ғ": "г",
+        "һ": "х",
+        "і": "и",
+        "ҷ": "ч",
+        "ӣ": "и",
+        "ӯ": "у",
+        "ҳ": "х",
+        "ў": "у",
+        "ё": "е",
+    }
+)
 # Kazakh і typed as Latin i (or its dotless/other look-alikes) inside a Cyrillic word.
 _LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])i|i(?=[\u0400-\u04ff])")
 _APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
@@ -28,12 +43,42 @@ _SPACES = re.compile(r"\s+")
 _YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәійьъ])ё")
 
 # Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds.
-_ROMAN = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "j", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "x", "ц": "s", "ч": "ch",
-    "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-})
+_ROMAN = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ж": "j",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "x",
+        "ц": "s",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sh",
+        "ъ": "",
+        "ы": "i",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    }
+)
 _LATIN_FOLD = (
     (re.compile(r"o'"), "u"),  # o‘ is Cyrillic ў, typed plainly as у
     (re.compile(r"g'"), "g"),

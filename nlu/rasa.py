@@ -57,14 +57,13 @@ def _clean(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
-def to_rasa_nlu(
-    examples: Iterable[Any], include_none: bool = True
-) -> str:
+def to_rasa_nlu(examples: Iterable[Any], include_none: bool = True) -> str:
     """Rasa NLU training data (YAML, version 3.1) for `Example`s or (intent, lang, text)."""
     by_intent: dict[str, dict[str, None]] = defaultdict(dict)
     for example in examples:
         intent, text = (
-            (example[0], example[2]) if isinstance(example, tuple)
+            (example[0], example[2])
+            if isinstance(example, tuple)
             else (example.intent, example.text)
         )
         text = _clean(str(text))
@@ -99,9 +98,7 @@ def parse_rasa_nlu(text: str) -> dict[str, list[str]]:
     return result
 
 
-def write_rasa_nlu(
-    path: Path, examples: Iterable[Any], config_path: Path | None = None
-) -> int:
+def write_rasa_nlu(path: Path, examples: Iterable[Any], config_path: Path | None = None) -> int:
     """Write nlu.yml (and a pipeline config.yml when asked); return the example count."""
     text = to_rasa_nlu(examples)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,8 +154,10 @@ class RasaClassifier:
 
     def classify_sync(self, text: str, prior_lang: str | None = None) -> Classification:
         request = urllib.request.Request(
-            self.url, data=json.dumps({"text": text}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST",
+            self.url,
+            data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -184,10 +183,24 @@ class RasaClassifier:
         top_name = ranked[0][0] if ranked else NONE
         phrase = self.phrases.find(text)
 
-        def result(outcome: str, intent: str | None, conf: float, urgent: bool,
-                   choices: tuple[str, ...] = ()) -> Classification:
-            return Classification(text, guess.lang, guess.confidence, outcome, intent,
-                                  round(conf, 4), tuple(catalog[:5]), urgent, choices)
+        def result(
+            outcome: str,
+            intent: str | None,
+            conf: float,
+            urgent: bool,
+            choices: tuple[str, ...] = (),
+        ) -> Classification:
+            return Classification(
+                text,
+                guess.lang,
+                guess.confidence,
+                outcome,
+                intent,
+                round(conf, 4),
+                tuple(catalog[:5]),
+                urgent,
+                choices,
+            )
 
         if phrase is not None:
             urgent = [n for n, _ in catalog if n in self.urgent_ids]

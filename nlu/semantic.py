@@ -89,7 +89,9 @@ class SemanticScorer:
     """TF-IDF fused with multilingual-e5-small embeddings."""
 
     def __init__(
-        self, examples: Sequence[IndexedExample], embedder: Any = None,
+        self,
+        examples: Sequence[IndexedExample],
+        embedder: Any = None,
         cache_path: Path | None = None,
     ):
         self.tfidf = TfidfScorer(examples)

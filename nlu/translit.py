@@ -16,23 +16,77 @@ _CYRL_VOWELS = set("аеёиоуўэюяы")
 _LATN_VOWELS = set("aeiou")
 
 _C2L: dict[str, str] = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ж": "j", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "x", "ч": "ch", "ш": "sh", "э": "e",
-    "ю": "yu", "я": "ya", "ё": "yo", "ў": "o" + OKINA, "қ": "q", "ғ": "g" + OKINA,
-    "ҳ": "h", "ы": "i", "щ": "sh",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "x",
+    "ч": "ch",
+    "ш": "sh",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "ё": "yo",
+    "ў": "o" + OKINA,
+    "қ": "q",
+    "ғ": "g" + OKINA,
+    "ҳ": "h",
+    "ы": "i",
+    "щ": "sh",
 }
 
 _L2C: dict[str, str] = {
-    "a": "а", "b": "б", "d": "д", "f": "ф", "g": "г", "h": "ҳ", "i": "и", "j": "ж",
-    "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "q": "қ", "r": "р",
-    "s": "с", "t": "т", "u": "у", "v": "в", "x": "х", "y": "й", "z": "з",
+    "a": "а",
+    "b": "б",
+    "d": "д",
+    "f": "ф",
+    "g": "г",
+    "h": "ҳ",
+    "i": "и",
+    "j": "ж",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "q": "қ",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "v": "в",
+    "x": "х",
+    "y": "й",
+    "z": "з",
 }
 
 # Russian loans whose Cyrillic spelling keeps a soft sign the Latin spelling drops.
 _SOFT_SIGN_WORDS: dict[str, str] = {
-    "yanvar": "январь", "fevral": "февраль", "aprel": "апрель", "iyun": "июнь",
-    "iyul": "июль", "sentabr": "сентябрь", "oktabr": "октябрь", "noyabr": "ноябрь",
+    "yanvar": "январь",
+    "fevral": "февраль",
+    "aprel": "апрель",
+    "iyun": "июнь",
+    "iyul": "июль",
+    "sentabr": "сентябрь",
+    "oktabr": "октябрь",
+    "noyabr": "ноябрь",
     "dekabr": "декабрь",
 }
 # "ts" stands for ц before these Russian endings (militsiya, ofitser, frantsuz); elsewhere it
@@ -200,7 +254,7 @@ def latn_to_cyrl_markup(text: str) -> str:
     out: list[str] = []
     pos = 0
     for m in _PROTECTED.finditer(text):
-        out.append(latn_to_cyrl(text[pos:m.start()]))
+        out.append(latn_to_cyrl(text[pos : m.start()]))
         out.append(m.group())
         pos = m.end()
     out.append(latn_to_cyrl(text[pos:]))

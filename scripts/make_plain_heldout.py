@@ -56,11 +56,12 @@ def main() -> int:
                 continue
             new = plain(row[text_col], lang, line_no)
             if new != row[text_col]:
-                changed.append([*row[:text_col], new, *row[text_col + 1:]])
+                changed.append([*row[:text_col], new, *row[text_col + 1 :]])
         out = TARGET / path.name
         with out.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n",
-                                escapechar=None)
+            writer = csv.writer(
+                f, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n", escapechar=None
+            )
             writer.writerow(header)
             writer.writerows(changed)
         print(f"{out.relative_to(ROOT)}: {len(changed)} of {len(body)} lines typed plainly")

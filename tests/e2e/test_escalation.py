@@ -19,7 +19,14 @@ async def open_ticket(person: Person, client) -> tuple[dict, dict]:
     assert "оператор" in reply["text"]
     [topic] = await eventually(client.topics)
     [header] = await eventually(lambda: _headers(client, topic["message_thread_id"]))
+    await eventually(lambda: _told_how_long(person))  # the last thing the bot does here
     return topic, header
+
+
+async def _told_how_long(person: Person) -> bool:
+    return any(
+        "доходят до операторов" in (m.get("text") or "") for m in await person.bot_messages()
+    )
 
 
 async def _headers(client, thread: int) -> list[dict]:

@@ -98,8 +98,6 @@ def upgrade() -> None:
         )
 
 
-
-
 def downgrade() -> None:
 
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
@@ -121,4 +119,3 @@ def downgrade() -> None:
     op.drop_table("tickets")
     op.drop_table("users")
     op.drop_table("processed_updates")
-
