@@ -9,21 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.model import Contact, Content, Entry, EntryText, Source, Topic
-from bot.content.problems import ERROR, ContentInvalid, Problem
+from bot.content.problems import ERROR, Problem
 from bot.content.yamlfile import YamlFile, read_yaml
 from nlu.languages import USER_LANGS
 from nlu.translit import latn_to_cyrl_markup
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DERIVED = {"uz-Cyrl": "uz"}  # variant -> the variant it is transliterated from when missing
-
-
-def load_content(root: Path) -> Content:
-    """Load and validate; raise `ContentInvalid` when there is any error."""
-    content, problems = read_content(root)
-    if content is None or any(p.severity == ERROR for p in problems):
-        raise ContentInvalid(problems)
-    return content
 
 
 def read_content(root: Path) -> tuple[Content | None, list[Problem]]:
