@@ -27,14 +27,17 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
     from bot.app import Komek
     from bot.sandbox.server import run_sandbox
 
+    from bot.config import ROOT
+
     async with run_sandbox(host=host, port=port) as sandbox:
-        demo = settings.model_copy(
-            update={
-                "api_base": sandbox.base_url,
-                "operator_chat_id": sandbox.client.operator_chat_id,
-                "bot_token": None,
-            }
-        )
+        update = {
+            "api_base": sandbox.base_url,
+            "operator_chat_id": sandbox.client.operator_chat_id,
+            "bot_token": None,
+        }
+        if "database_url" not in settings.model_fields_set:  # never the real bot's database
+            update["database_url"] = f"sqlite+aiosqlite:///{ROOT / 'var' / 'demo.sqlite3'}"
+        demo = settings.model_copy(update=update)
         komek = await Komek.create(demo)
         print(f"Komek demo: open {sandbox.base_url}/ in a browser (Ctrl-C stops it)", flush=True)
         try:
