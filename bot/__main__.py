@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.config import Settings, SettingsError, load_settings, require_live
+from bot.config import ROOT, Settings, SettingsError, load_settings, require_live
 
 log = logging.getLogger("komek")
 
@@ -26,8 +26,6 @@ def _logging(settings: Settings) -> None:
 async def _demo(settings: Settings, host: str, port: int) -> None:
     from bot.app import Komek
     from bot.sandbox.server import run_sandbox
-
-    from bot.config import ROOT
 
     async with run_sandbox(host=host, port=port) as sandbox:
         update = {
