@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from bot.config import ROOT
+from bot.core.i18n import Catalogs
 from tests.e2e.harness import Person, button_data, eventually
 from tests.e2e.test_conversation import start
 
@@ -23,10 +25,14 @@ async def open_ticket(person: Person, client) -> tuple[dict, dict]:
     return topic, header
 
 
-async def _told_how_long(person: Person) -> bool:
-    return any(
-        "доходят до операторов" in (m.get("text") or "") for m in await person.bot_messages()
-    )
+CATALOGS = Catalogs(ROOT / "locales")
+TOLD = "Your messages here reach the operators; you do not need to write twice."
+
+
+async def _told_how_long(person: Person, lang: str = "ru") -> bool:
+    """The waiting notice, the last thing the bot sends when a ticket opens, has arrived."""
+    told = CATALOGS.user(lang)(TOLD)
+    return any(told in (m.get("text") or "") for m in await person.bot_messages())
 
 
 async def _headers(client, thread: int) -> list[dict]:

@@ -219,7 +219,7 @@ async def test_canned_reply_and_content_answer_in_the_users_language(bot, client
     await person.press(menu, "h:-", new_messages=1)
     [topic] = await eventually(client.topics)
     thread = topic["message_thread_id"]
-    await eventually(lambda: _told_how_long(person))
+    await eventually(lambda: _told_how_long(person, "kk"))
     last = (await person.last())["message_id"]
     await client.operator_sends_text(OPERATOR, "/reply iin", thread_id=thread)
     [answer] = await client.wait_for_messages(person.id, 1, after_id=last)
