@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiogram.types import Update
+from pydantic import SecretStr
 
 from bot.knowledge import KnowledgeStore
 from tests.e2e.harness import Running, button_data, eventually, new_person
@@ -131,3 +133,45 @@ async def test_an_update_delivered_twice_is_handled_once(bot, person, client):
         await komek.dispatcher.feed_update(komek.bot, Update.model_validate(raw))
     await asyncio.sleep(0.5)
     assert len(await person.bot_messages()) == before + 1
+
+
+async def test_webhook_mode_answers_with_the_secret_checked(settings, knowledge, client):
+    import socket
+
+    from bot.app import Komek
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    hooked = settings.model_copy(
+        update={
+            "mode": "webhook",
+            "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
+            "webhook_port": port,
+            "webhook_secret": SecretStr("s3cret-value"),
+        }
+    )
+    komek = await Komek.create(hooked, store=KnowledgeStore(hooked.content_dir, knowledge))
+    task = asyncio.create_task(komek.run_webhook())
+    try:
+        person = await new_person(client, 5801)
+        await eventually(lambda: _webhook_set(client))
+        [picker] = await person.says("/start")
+        assert "lang:ru" in button_data(picker)
+        # A request without the secret is refused.
+        import aiohttp
+
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"http://127.0.0.1:{port}/telegram/hook", json={"update_id": 1}) as resp,
+        ):
+            assert resp.status == 401
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await komek.close()
+
+
+async def _webhook_set(client) -> bool:
+    return bool((await client.state()).get("webhook", {}).get("url"))
