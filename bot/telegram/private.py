@@ -110,6 +110,8 @@ class Conversation:
         username: str | None = None,
     ) -> None:
         for action in decision.actions:
+            if isinstance(action, DeleteData):
+                await self.relay.forget(chat_id)
             if isinstance(action, SetLanguage | SetConsent | DeleteData):
                 await self.users.apply(chat_id, action)
             elif isinstance(action, Feedback):

@@ -310,6 +310,14 @@ class Relay:
             await asyncio.gather(*self._pending, return_exceptions=True)
 
     # -- ending ----------------------------------------------------------------------------
+    async def forget(self, user_id: int) -> None:
+        """The person asked to delete their data: their topics go from the group too."""
+        for chat, thread in await self.tickets.topics_of(user_id):
+            try:
+                await self.bot.delete_forum_topic(chat, thread)
+            except TelegramBadRequest as exc:  # deleted by a person already
+                log.info("topic %s not deleted: %s", thread, exc.message)
+
     async def user_unreachable(self, ticket: TicketView) -> None:
         """The user blocked the bot: close the ticket and tell the operators."""
         log.info("user of ticket %s blocked the bot", ticket.id)

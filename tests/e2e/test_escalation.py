@@ -176,3 +176,21 @@ async def test_two_bot_processes_sharing_redis_open_one_topic(settings, knowledg
     finally:
         await first.close()
         await second.close()
+
+
+async def test_delete_my_data_removes_the_conversation_everywhere(bot, person, client):
+    topic, _header = await open_ticket(person, client)
+    [question] = await person.says("/delete")
+    answer = await person.press(question, "del:yes", new_messages=1)
+    assert "/start" in answer["text"]
+
+    async def topic_gone() -> bool:
+        return not [t for t in await client.topics() if not t.get("deleted")]
+
+    assert await eventually(topic_gone)
+    async with bot.komek.sessions() as session:
+        from db.models import Ticket, User
+
+        assert await session.get(User, person.id) is None
+        assert await session.get(Ticket, 1) is None
+    assert topic
