@@ -21,7 +21,7 @@ def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedPr
 
 
 def test_classify_jsonl() -> None:
-    lines = ["паспортымды кожайын алып койды", "какая погода завтра", "", "патент канча турат"]
+    lines = ["паспортымды кожайын алып койды", "рецепт плова", "", "патент канча турат"]
     proc = run("classify", "--jsonl", "--lang", "ky", stdin="\n".join(lines) + "\n")
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(line) for line in proc.stdout.splitlines()]
