@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from nlu.translit import APOSTROPHES
+from nlu.translit import APOSTROPHES, CYRL_TO_LATN
 
 # Special Cyrillic letters -> the plain Russian look-alike people type without the layout.
 _PLAIN = str.maketrans(
@@ -42,43 +42,10 @@ _STRAY_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
 _SPACES = re.compile(r"\s+")
 _YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәійьъ])ё")
 
-# Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds.
-_ROMAN = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "g",
-        "д": "d",
-        "е": "e",
-        "ж": "j",
-        "з": "z",
-        "и": "i",
-        "й": "y",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "x",
-        "ц": "s",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "sh",
-        "ъ": "",
-        "ы": "i",
-        "ь": "",
-        "э": "e",
-        "ю": "yu",
-        "я": "ya",
-    }
-)
+# Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds: the
+# transliteration table, with the letters it writes by context (е, ц) and the signs (ъ, ь)
+# reduced to what matching needs.
+_ROMAN = str.maketrans({**CYRL_TO_LATN, "е": "e", "ц": "s", "ъ": "", "ь": ""})
 _LATIN_FOLD = (
     (re.compile(r"o'"), "u"),  # o‘ is Cyrillic ў, typed plainly as у
     (re.compile(r"g'"), "g"),

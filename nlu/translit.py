@@ -15,7 +15,7 @@ TUTUQ = "\u2019"  # the tutuq belgisi, written ъ in Cyrillic
 _CYRL_VOWELS = set("аеёиоуўэюяы")
 _LATN_VOWELS = set("aeiou")
 
-_C2L: dict[str, str] = {
+CYRL_TO_LATN: dict[str, str] = {
     "а": "a",
     "б": "b",
     "в": "v",
@@ -144,7 +144,7 @@ def cyrl_to_latn(text: str) -> str:
         elif low == "ҳ" and prev == "с":
             lat = TUTUQ + "h"
         else:
-            lat = _C2L.get(low, ch)
+            lat = CYRL_TO_LATN.get(low, ch)
         out.append(_recase(lat, ch != low, caps[i]))
     return "".join(out)
 

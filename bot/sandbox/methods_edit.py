@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.sandbox.errors import bad_request
 from bot.sandbox.markup import caption, message_text, reply_markup
+from bot.sandbox.media import MEDIA_KINDS
 from bot.sandbox.methods_send import deliver
 from bot.sandbox.models import Chat, StoredMessage
 from bot.sandbox.params import Params
@@ -25,14 +26,7 @@ COPYABLE = (
     "caption_entities",
     "show_caption_above_media",
     "has_media_spoiler",
-    "photo",
-    "voice",
-    "audio",
-    "document",
-    "video",
-    "video_note",
-    "animation",
-    "sticker",
+    *MEDIA_KINDS,
     "location",
     "contact",
     "venue",
