@@ -44,9 +44,17 @@ _YO = re.compile(r"(?<![\u0400-\u04ff])ё|(?<=[аеёиоуўэюяыөүұәі�
 
 # Cyrillic (already plain) -> Latin, as Uzbek Latin spells the same sounds: the
 # transliteration table, with the letters it writes by context (е, ц) and the signs (ъ, ь)
-# reduced to what matching needs.
-_ROMAN = str.maketrans({**CYRL_TO_LATN, "е": "e", "ц": "s", "ъ": "", "ь": ""})
+# reduced to what matching needs; and the letters of Turkic Latin alphabets (Kazakh 2021,
+# Turkish keyboards, ö for Uzbek o‘) as spelt here.
+_ROMAN = str.maketrans(
+    CYRL_TO_LATN
+    | {"е": "e", "ц": "s", "ъ": "", "ь": ""}
+    | {"ä": "a", "ö": "o", "ü": "u", "ū": "u", "ı": "i", "ş": "sh", "ç": "ch", "ğ": "g", "ñ": "n"}
+)
 _LATIN_FOLD = (
+    # Kyrgyz and Kazakh ы typed in Latin as y ("alyp", "karmady"); y before a vowel, or after
+    # one, is Uzbek y (yordam, tayyor, ko'ylak) and stays.
+    (re.compile(r"(?<=[bcdfghjklmnpqrstvwxz])y(?![aeiouy'])"), "i"),
     (re.compile(r"o'"), "u"),  # o‘ is Cyrillic ў, typed plainly as у
     (re.compile(r"g'"), "g"),
     (re.compile(r"'"), ""),

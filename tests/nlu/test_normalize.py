@@ -52,3 +52,23 @@ def test_fold_makes_both_uzbek_scripts_one_key(cyrillic: str, latin: str) -> Non
 def test_fold_keeps_different_words_apart() -> None:
     assert fold("чой") != fold("шой")
     assert fold("сабр") != fold("шабр")
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("паспортумду алып койду", "pasportumdu alyp koydu"),  # Kyrgyz ы typed as y
+        ("милиция кармады", "militsiya karmady"),
+        ("машины", "mashiny"),
+        ("өз үйүм", "öz üyüm"),  # Turkic Latin letters
+        ("жұмыс бар ма", "jūmys bar ma"),
+    ],
+)
+def test_fold_matches_kyrgyz_and_kazakh_typed_in_latin_letters(cyrillic: str, latin: str) -> None:
+    assert fold(cyrillic) == fold(latin)
+
+
+def test_fold_keeps_uzbek_y_as_a_consonant() -> None:
+    assert fold("yordam") == "yordam"
+    assert fold("tayyor") == "tayyor"
+    assert fold("ko'ylak") == fold("кўйлак")
