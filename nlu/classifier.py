@@ -143,8 +143,13 @@ class Classifier:
             choices = (self.ids[intent], *(c for c in choices if c != self.ids[intent]))
         confidence = conf.get(intent, 0.0) if intent >= 0 else float(ranked.confidence[0, 0])
         if self.phrases.find(text) is not None:
+            # An urgent phrase always escalates. A confident answer stays the answer ("TB was
+            # found, will they deport me?" gets the TB answer and a person); otherwise the
+            # likeliest urgent entry answers.
             best_urgent = int(np.argmax(np.where(self._urgent, scores[0], -np.inf)))
-            if self._urgent[best_urgent]:
+            if outcome == ANSWER:
+                urgent = True
+            elif self._urgent[best_urgent]:
                 outcome, intent, urgent, choices = ANSWER, best_urgent, True, ()
                 confidence = max(conf.get(intent, 0.0), self.calibration.urgent_answer_at)
         return Classification(

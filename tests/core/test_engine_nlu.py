@@ -54,3 +54,15 @@ def test_danger_in_another_language_is_escalated_in_that_language(engine, knowle
     assert any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
     assert decision.lang == "ky"
     assert knowledge.content.contacts["police_102"].names["ky"] in decision.replies[0].text
+
+
+def test_a_question_that_mentions_deportation_gets_its_answer_and_a_person(engine, knowledge):
+    decision = engine.handle(
+        Inbound(user_id=1, text="у меня нашли туберкулёз, будет депортация?"), RU
+    )
+    assert decision.outcome == "urgent"
+    [ticket] = [a for a in decision.actions if isinstance(a, OpenTicket)]
+    assert ticket.urgent and ticket.subject == "infectious_disease_care"
+    texts = [r.text for r in decision.replies]
+    assert knowledge.content.contacts["police_102"].names["ru"] in texts[0]
+    assert knowledge.content.entries["infectious_disease_care"].texts["ru"].title in texts[1]

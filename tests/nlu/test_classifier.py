@@ -82,6 +82,20 @@ def test_urgent_phrase_forces_escalation(classifier: Classifier, content) -> Non
     assert result.intent in content.urgent_ids
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["у меня нашли туберкулёз, будет депортация?", "tuberkulyoz chiqdi deportatsiya bo'ladimi"],
+)
+def test_urgent_phrase_in_a_clear_question_escalates_and_keeps_its_answer(
+    classifier: Classifier, text: str
+) -> None:
+    # "депортация" is an urgent phrase: a person is called in, and the question asked (TB
+    # treatment) is still the one answered, not the detention entry.
+    result = classifier.classify(text)
+    assert result.urgent and result.outcome == ANSWER
+    assert result.intent == "infectious_disease_care"
+
+
 def test_result_shape(classifier: Classifier, content) -> None:
     result = classifier.classify("сколько стоит патент")
     assert result.intent in content.entries
