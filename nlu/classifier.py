@@ -21,7 +21,7 @@ from nlu.decision import OUTCOMES, Calibration, decide, rank
 from nlu.index import expand
 from nlu.langid import identify
 from nlu.normalize import fold
-from nlu.offtopic import NONE, OFFTOPIC
+from nlu.offtopic import NONE, offtopic_examples
 from nlu.scoring import Scorer, TfidfScorer
 from nlu.urgent import UrgentPhrases
 
@@ -94,12 +94,7 @@ class Classifier:
             raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
         triples = _triples(examples)
         if offtopic:
-            # The i-th off-topic message of every language is one question: one CV group.
-            triples += [
-                (NONE, lang, text, f"{NONE}-{i}")
-                for lang, texts in OFFTOPIC.items()
-                for i, text in enumerate(texts)
-            ]
+            triples += [(NONE, e.lang, e.text, e.group) for e in offtopic_examples()]
         items = expand(triples)
         scorer: Scorer
         if backend == "semantic":

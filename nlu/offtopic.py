@@ -2,206 +2,46 @@
 
 They form a `none` pseudo-intent in the index (a message close to them is not forced onto a
 catalog id) and the negatives that calibrate the `none` threshold: general chat (weather,
-sport, cooking, prices of things, entertainment), and practical matters of migrants' lives
-that no entry covers (money transfers, SIM cards, tickets home, renting, driving licences).
+sport, cooking, prices of things, entertainment, noise), and practical matters of migrants'
+lives that no entry covers (money transfers, SIM cards, tickets home, renting, driving
+licences). The data is `offtopic.yaml` beside this file.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from ruamel.yaml import YAML
+
+from nlu.languages import USER_LANGS
 from nlu.translit import latn_to_cyrl
 
 NONE = "none"
+DATA = Path(__file__).with_name("offtopic.yaml")
 
-OFFTOPIC: dict[str, tuple[str, ...]] = {
-    "ru": (
-        "погода на выходные будет хорошая?",
-        "кто выиграл футбол вчера",
-        "как приготовить плов",
-        "расскажи анекдот",
-        "посоветуй хороший фильм",
-        "сколько стоит айфон",
-        "курс биткоина",
-        "какой курс доллара сегодня",
-        "напиши поздравление с днем рождения",
-        "где поблизости вкусный ресторан",
-        "где купить дешевую одежду",
-        "найди слова песни",
-        "сколько стоит ремонт машины",
-        "какая команда стала чемпионом",
-        "куда поехать на рыбалку",
-        "хочу поиграть в игру",
-        "познакомь с девушкой",
-        "гороскоп на сегодня",
-        "почему интернет медленный",
-        "самая высокая гора в мире",
-        # Near the domain, but no entry answers them.
-        "как отправить деньги домой",
-        "где купить сим карту",
-        "как пополнить баланс телефона",
-        "где снять квартиру подешевле",
-        "билет на поезд до ташкента сколько стоит",
-        "авиабилеты в душанбе дешево",
-        "как поменять водительские права",
-        "курсы русского языка где есть",
-        "время намаза сегодня",
-        "как растаможить машину",
-        "какой автобус идет до барахолки",
-        "пароль от вайфая какой",
-        "сколько тебе лет бот",
-        "где дешевле продукты купить",
-        "как выиграть в лотерею",
-    ),
-    "kk": (
-        "ертең ауа райы қандай болады",
-        "футбол кім ұтты",
-        "палау қалай пісіреді",
-        "маған анекдот айтшы",
-        "жақсы фильм ұсынып жібер",
-        "айфон қанша тұрады",
-        "биткоин бағасы қандай",
-        "доллар курсы бүгін қанша",
-        "туған күнге тілек жазып берші",
-        "жақын жерде дәмді мейрамхана бар ма",
-        "арзан киім қайдан алуға болады",
-        "ән сөздерін тауып берші",
-        "машина жөндеу қанша тұрады",
-        "қай команда чемпион болды",
-        "балық аулауға қайда барамыз",
-        "ойын ойнағым келеді",
-        "қызбен таныстыршы",
-        "жұлдыз жорамал айтшы",
-        "интернет неге баяу",
-        "ең биік тау қандай",
-        # Near the domain, but no entry answers them.
-        "үйге ақша қалай жіберемін",
-        "сим карта қайдан аламын",
-        "телефонға ақша қалай саламын",
-        "арзан пәтер қайдан жалдаймын",
-        "ташкентке поезд билеті қанша тұрады",
-        "душанбеге арзан авиабилет",
-        "жүргізуші куәлігін қалай ауыстырамын",
-        "қазақ тілі курстары қайда бар",
-        "бүгін намаз уақыты қашан",
-        "машинаны қалай растаможка жасаймын",
-        "барахолкаға қай автобус барады",
-        "вайфай құпия сөзі қандай",
-        "бот сен нешедесің",
-        "азық-түлікті қайдан арзан аламын",
-        "лотереяда қалай ұтуға болады",
-    ),
-    "ky": (
-        "эртең аба ырайы кандай болот",
-        "футболду ким утту",
-        "палоо кантип бышырат",
-        "мага тамаша айтып берчи",
-        "жакшы кино сунуштачы",
-        "айфон канча турат",
-        "биткоин баасы канча",
-        "доллардын курсу бүгүн канча",
-        "туулган күнгө куттуктоо жазып берчи",
-        "жакын жерде даамдуу ашкана барбы",
-        "арзан кийимди кайдан алса болот",
-        "ырдын сөздөрүн таап берчи",
-        "машина оңдоо канча турат",
-        "кайсы команда чемпион болду",
-        "балык уулаганга кайда барабыз",
-        "оюн ойногум келет",
-        "кыз менен тааныштырчы",
-        "жылдыз төлгө айтчы",
-        "интернет эмнеге жай иштейт",
-        "эң бийик тоо кайсы",
-        # Near the domain, but no entry answers them.
-        "үйгө акча кантип жөнөтөм",
-        "сим карта кайдан алам",
-        "телефонго акча кантип салам",
-        "арзан батирди кайдан ижарага алам",
-        "бишкекке поезд билети канча турат",
-        "ошко арзан авиабилет",
-        "айдоочулук күбөлүктү кантип алмаштырам",
-        "орус тили курстары кайда бар",
-        "бүгүн намаз убактысы качан",
-        "машинаны кантип бажыдан өткөрөм",
-        "барахолкага кайсы автобус барат",
-        "вайфайдын сырсөзү кандай",
-        "бот сен канча жаштасың",
-        "азык-түлүктү кайдан арзан алам",
-        "лотереяда кантип утса болот",
-    ),
-    "tg": (
-        "пагоҳ обу ҳаво чӣ хел мешавад",
-        "футболро кӣ бурд",
-        "оши палав чӣ тавр мепазанд",
-        "ба ман латифа гӯй",
-        "филми хуб пешниҳод кун",
-        "айфон чанд пул аст",
-        "нархи биткоин чанд аст",
-        "қурби доллар имрӯз чанд",
-        "барои зодрӯз табрик навис",
-        "дар наздикӣ тарабхонаи хуб ҳаст",
-        "либоси арзон аз куҷо харам",
-        "матни сурудро ёфта деҳ",
-        "таъмири мошин чанд пул мешавад",
-        "кадом даста чемпион шуд",
-        "барои моҳигирӣ ба куҷо равем",
-        "бозӣ кардан мехоҳам",
-        "бо духтар шинос кун",
-        "фолбинӣ кун",
-        "интернет чаро суст аст",
-        "баландтарин кӯҳ кадом аст",
-        # Near the domain, but no entry answers them.
-        "ба хона пулро чӣ тавр равон кунам",
-        "сим карта аз куҷо харам",
-        "ба телефон чӣ тавр пул партоям",
-        "хонаи арзон аз куҷо иҷора гирам",
-        "чиптаи поезд то душанбе чанд пул",
-        "авиачиптаи арзон ба хуҷанд",
-        "шаҳодатномаи ронандагиро чӣ тавр иваз кунам",
-        "курсҳои забони русӣ дар куҷо ҳаст",
-        "вақти намоз имрӯз кай аст",
-        "мошинро чӣ тавр аз гумрук гузаронам",
-        "ба барахолка кадом автобус меравад",
-        "пароли вайфай чист",
-        "бот ту чандсолаӣ",
-        "маҳсулоти хӯрокаро аз куҷо арзон харам",
-        "дар лотерея чӣ тавр бурд кунам",
-    ),
-    "uz": (
-        "ertaga ob-havo qanday bo'ladi",
-        "futbolda kim yutdi",
-        "osh qanday pishiriladi",
-        "menga latifa aytib ber",
-        "yaxshi kino tavsiya qil",
-        "iphone qancha turadi",
-        "bitkoin narxi qancha",
-        "bugun dollar kursi qancha",
-        "tug'ilgan kunga tabrik yozib ber",
-        "yaqin atrofda mazali restoran bormi",
-        "arzon kiyimni qayerdan olsa bo'ladi",
-        "qo'shiq so'zlarini topib ber",
-        "mashina ta'miri qancha turadi",
-        "qaysi jamoa chempion bo'ldi",
-        "baliq ovlashga qayerga boramiz",
-        "o'yin o'ynagim keladi",
-        "qiz bilan tanishtir",
-        "fol ochib ber",
-        "internet nega sekin",
-        "eng baland tog' qaysi",
-        # Near the domain, but no entry answers them.
-        "uyga pul qanday jo'nataman",
-        "sim karta qayerdan olaman",
-        "telefonga pul qanday tashlayman",
-        "arzon kvartirani qayerdan ijaraga olaman",
-        "toshkentga poyezd chiptasi qancha turadi",
-        "samarqandga arzon aviachipta",
-        "haydovchilik guvohnomasini qanday almashtiraman",
-        "rus tili kurslari qayerda bor",
-        "bugun namoz vaqti qachon",
-        "mashinani bojxonadan qanday o'tkazaman",
-        "barakholkaga qaysi avtobus boradi",
-        "vayfay paroli qanaqa",
-        "bot sen necha yoshdasan",
-        "oziq-ovqatni qayerdan arzon olaman",
-        "lotereyada qanday yutsa bo'ladi",
-    ),
-}
-OFFTOPIC["uz-Cyrl"] = tuple(latn_to_cyrl(text) for text in OFFTOPIC["uz"])
+
+class OffTopic(NamedTuple):
+    lang: str
+    text: str
+    group: str  # versions of one question share a group (one cross-validation fold)
+
+
+@cache
+def offtopic_examples() -> tuple[OffTopic, ...]:
+    data = YAML(typ="safe").load(DATA.read_text(encoding="utf-8"))
+    result: list[OffTopic] = []
+    for i, versions in enumerate(data["translated"]):
+        group = f"{NONE}-t{i}"
+        for lang, text in versions.items():
+            result.append(OffTopic(lang, text, group))
+        if "uz" in versions and "uz-Cyrl" not in versions:
+            result.append(OffTopic("uz-Cyrl", latn_to_cyrl(versions["uz"]), group))
+    for lang, texts in (data.get("written") or {}).items():
+        for i, text in enumerate(texts):
+            result.append(OffTopic(lang, text, f"{NONE}-{lang}{i}"))
+    unknown = {e.lang for e in result} - set(USER_LANGS)
+    if unknown:
+        raise ValueError(f"{DATA}: unknown languages {sorted(unknown)}")
+    return tuple(result)

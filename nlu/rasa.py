@@ -24,7 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from nlu.classifier import ANSWER, CLARIFY, NONE_OUTCOME, Classification
 from nlu.langid import identify
-from nlu.offtopic import NONE, OFFTOPIC
+from nlu.offtopic import NONE, offtopic_examples
 from nlu.urgent import UrgentPhrases
 
 RASA_VERSION = "3.1"
@@ -70,9 +70,8 @@ def to_rasa_nlu(examples: Iterable[Any], include_none: bool = True) -> str:
         if text:
             by_intent[str(intent)][text] = None
     if include_none:
-        for texts in OFFTOPIC.values():
-            for text in texts:
-                by_intent[NONE][_clean(text)] = None
+        for example in offtopic_examples():
+            by_intent[NONE][_clean(example.text)] = None
     nlu = [
         {
             "intent": intent,
