@@ -30,7 +30,12 @@ class OffTopic(NamedTuple):
 
 @cache
 def offtopic_examples() -> tuple[OffTopic, ...]:
-    data = YAML(typ="safe").load(DATA.read_text(encoding="utf-8"))
+    """The built-in off-topic messages (read once)."""
+    return read_offtopic(DATA)
+
+
+def read_offtopic(path: Path) -> tuple[OffTopic, ...]:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     result: list[OffTopic] = []
     for i, versions in enumerate(data["translated"]):
         group = f"{NONE}-t{i}"
@@ -43,5 +48,5 @@ def offtopic_examples() -> tuple[OffTopic, ...]:
             result.append(OffTopic(lang, text, f"{NONE}-{lang}{i}"))
     unknown = {e.lang for e in result} - set(USER_LANGS)
     if unknown:
-        raise ValueError(f"{DATA}: unknown languages {sorted(unknown)}")
+        raise ValueError(f"{path}: unknown languages {sorted(unknown)}")
     return tuple(result)

@@ -16,6 +16,7 @@ from bot.core.i18n import OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN
 from bot.markup import HtmlParseError, parse_html
 from nlu.languages import LOCALES, USER_LANGS
 from nlu.normalize import fold
+from nlu.offtopic import offtopic_examples
 
 UNREADABLE = ("YAML syntax error", "YAML error", "not UTF-8", "file is missing", "expected a")
 MAX_MESSAGE = 4096
@@ -171,13 +172,24 @@ def _answers(content: Content, lines: _Lines) -> list[Problem]:
 def _duplicates(content: Content, lines: _Lines) -> list[Problem]:
     problems = []
     seen: dict[str, str] = {}
+    offtopic = {fold(e.text) for e in offtopic_examples()}
     for example in content.examples():
         key = " ".join(fold(example.text).split())
         owner = seen.setdefault(key, example.intent)
-        if owner != example.intent:
-            where = lines.lang(
-                _source_file(content, example.intent, example.lang), example.intent, "examples"
+        where = lines.lang(
+            _source_file(content, example.intent, example.lang), example.intent, "examples"
+        )
+        if key in offtopic:
+            problems.append(
+                _at(
+                    where,
+                    f"example '{example.text}' ({example.lang}) is also one of the messages the "
+                    "bot is taught not to answer (nlu/offtopic.yaml): reword it, or ask a "
+                    "developer to remove it there",
+                    WARNING,
+                )
             )
+        if owner != example.intent:
             problems.append(
                 _at(
                     where,

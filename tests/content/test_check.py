@@ -148,6 +148,19 @@ def test_same_example_under_two_ids(tree):
     assert found and found[0].file == "content/faq/ru.yaml"
 
 
+def test_example_that_the_bot_is_taught_not_to_answer_is_a_warning(tree):
+    ru = tree / "content/faq/ru.yaml"
+    text = ru.read_text(encoding="utf-8")
+    anchor = text.index("  job_search:")
+    examples = text.index("examples:\n", anchor) + len("examples:\n")
+    ru.write_text(
+        text[:examples] + '      - "Как приготовить плов?"\n' + text[examples:], encoding="utf-8"
+    )
+    [found] = [p for p in problems(tree, WARNING) if "nlu/offtopic.yaml" in p.message]
+    assert found.file == "content/faq/ru.yaml" and "Как приготовить плов?" in found.message
+    assert problems(tree) == []
+
+
 def test_reference_to_unknown_entry_and_contact(tree):
     entries = tree / "content/entries.yaml"
     line = edit(
