@@ -17,6 +17,7 @@ from bot.markup import HtmlParseError, parse_html
 from nlu.languages import LOCALES, USER_LANGS
 from nlu.normalize import fold
 from nlu.offtopic import offtopic_examples
+from nlu.urgent import UrgentPhrases
 
 UNREADABLE = ("YAML syntax error", "YAML error", "not UTF-8", "file is missing", "expected a")
 MAX_MESSAGE = 4096
@@ -46,6 +47,7 @@ def check_content(
         problems += _translations(content, lines, langs)
         problems += _answers(content, lines)
         problems += _duplicates(content, lines)
+        problems += _urgent_phrases(content, lines)
         problems += _contacts(content, lines, langs)
         problems += _reviews(content, lines, today or dt.date.today())
     return content, sorted(set(problems))
@@ -197,6 +199,29 @@ def _duplicates(content: Content, lines: _Lines) -> list[Problem]:
                     "keep it under one id only",
                 )
             )
+    return problems
+
+
+def _urgent_phrases(content: Content, lines: _Lines) -> list[Problem]:
+    """A phrase that also matches a message the bot must not answer would call a person for
+    every such message (Uzbek Cyrillic phrases are derived from the Latin ones)."""
+    problems = []
+    every = UrgentPhrases.from_mapping(content.urgent_phrases)
+    offtopic = [e.text for e in offtopic_examples() if every.find(e.text)]  # few, or none
+    for lang, phrases in content.urgent_phrases.items():
+        doc = lines.doc(f"faq/{lang}.yaml")
+        node = doc.data.get("urgent_phrases") if doc and isinstance(doc.data, dict) else None
+        for i, phrase in enumerate(phrases):
+            hit = next((t for t in offtopic if UrgentPhrases([phrase]).find(t)), None)
+            if hit is None or lang == "uz-Cyrl":
+                continue
+            line = doc.line(node, i) if doc is not None and node is not None else 0
+            message = (
+                f"urgent phrase '{phrase}' also matches '{hit}', a message the bot is taught "
+                "not to answer (nlu/offtopic.yaml): every such message would call a person; "
+                "make the phrase more specific"
+            )
+            problems.append(Problem(f"content/faq/{lang}.yaml", line, WARNING, message))
     return problems
 
 

@@ -161,6 +161,14 @@ def test_example_that_the_bot_is_taught_not_to_answer_is_a_warning(tree):
     assert problems(tree) == []
 
 
+def test_urgent_phrase_that_fires_on_small_talk_is_a_warning_at_its_line(tree):
+    ru = tree / "content/faq/ru.yaml"
+    line = edit(ru, "urgent_phrases:\n", 'urgent_phrases:\n  - "погода"\n') + 1
+    [found] = [p for p in problems(tree, WARNING) if "urgent phrase" in p.message]
+    assert (found.file, found.line) == ("content/faq/ru.yaml", line)
+    assert "'погода'" in found.message and "more specific" in found.message
+
+
 def test_reference_to_unknown_entry_and_contact(tree):
     entries = tree / "content/entries.yaml"
     line = edit(
