@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_timedelta
+from babel.dates import TIMEDELTA_UNITS, format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -71,8 +71,25 @@ def babel_locale(lang: str) -> Locale:
     return Locale.parse(LOCALES.get(lang, lang))
 
 
+# CLDR, and so Babel, has no Tajik unit names (it writes "5 min"). A Tajik noun after a
+# numeral stays singular. Written without a native speaker's review.
+_TAJIK_UNITS = {
+    "year": "сол",
+    "month": "моҳ",
+    "week": "ҳафта",
+    "day": "рӯз",
+    "hour": "соат",
+    "minute": "дақиқа",
+    "second": "сония",
+}
+
+
 def format_wait(lang: str, seconds: float) -> str:
     """A waiting time in words, e.g. "5 минут"."""
+    if lang == "tg":
+        for unit, size in TIMEDELTA_UNITS:  # Babel's rounding: the largest unit that fits
+            if abs(seconds) / size >= 1.0 or unit == "second":
+                return f"{max(1, round(abs(seconds) / size))} {_TAJIK_UNITS[unit]}"
     return format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0, locale=babel_locale(lang))
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import ROOT
 from bot.core.engine import Engine
-from bot.core.i18n import Catalogs
+from bot.core.i18n import Catalogs, format_wait
 from bot.core.messages import Inbound, OpenTicket, UserView
 from nlu.languages import USER_LANGS
 
@@ -60,3 +60,17 @@ def test_interface_text_is_in_the_users_language(engine, lang):
         assert decision.replies[0].text == "Выберите тему или напишите вопрос своими словами."
     else:
         assert decision.replies[0].text != russian.replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("lang", "seconds", "text"),
+    [
+        ("ru", 300, "5 минут"),
+        ("ky", 7200, "2 саат"),
+        ("tg", 300, "5 дақиқа"),  # Babel alone writes "5 min"
+        ("tg", 5400, "2 соат"),
+        ("tg", 20, "20 сония"),
+    ],
+)
+def test_waiting_times_are_written_in_the_users_language(lang, seconds, text):
+    assert format_wait(lang, seconds) == text
