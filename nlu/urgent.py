@@ -12,24 +12,34 @@ import re
 from collections.abc import Iterable, Mapping
 
 from nlu.normalize import fold
+from nlu.translit import APOSTROPHES
 
 _MAX_ENDING = 3  # letters a message word may add to a phrase word (case endings)
 _MIN_STEM = 4  # shorter phrase words must match whole
+_GAP = r"\s(?:\S+\s)?"  # between two phrase words: a space, or one other word
+_APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
 
 
 class UrgentPhrases:
     def __init__(self, phrases: Iterable[str]):
         patterns = []
         self.phrases: tuple[str, ...] = tuple(dict.fromkeys(p for p in phrases if p.strip()))
-        for phrase in self.phrases:
-            words = fold(phrase).split()
+        # Uzbek o‘/g‘ typed without the apostrophe ("qorqitdi" for "qo'rqitdi") and ё typed
+        # as е ("пристает") fold differently: each phrase also matches as typed that way.
+        keys = {
+            fold(variant)
+            for p in self.phrases
+            for variant in (p, _APOSTROPHE.sub("", p), p.replace("ё", "е").replace("Ё", "Е"))
+        }
+        for key in sorted(keys):
+            words = key.split()
             if not words:
                 continue
             parts = [
                 re.escape(w) + (rf"\w{{0,{_MAX_ENDING}}}" if len(w) >= _MIN_STEM else "")
                 for w in words
             ]
-            patterns.append(r"(?:\S+\s)?".join(p + r"\s" for p in parts[:-1]) + parts[-1])
+            patterns.append(_GAP.join(parts))
         self._regex = (
             re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?!\w)") if patterns else None
         )

@@ -1,0 +1,34 @@
+import pytest
+
+from nlu.urgent import UrgentPhrases
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("забрали паспорт", "забрали паспорта"),  # an ending
+        ("забрали паспорт", "забрали мой паспорт"),  # one word between
+        ("erim kelmadi", "erim uyga kelmadi"),
+        ("не отдает паспорт", "не отдает мой паспорт"),
+        ("не отдает паспорт", "не мне отдает паспорт"),
+        ("qo'rqityapti", "qorqityapti"),  # o‘ typed without its apostrophe
+        ("qo'rqityapti", "қўрқитяпти"),
+        ("qo'rqityapti", "куркитяпти"),  # and in Cyrillic without ў, қ
+        ("пристаёт", "пристает"),  # ё typed as е
+    ],
+)
+def test_phrase_matches(phrase: str, message: str) -> None:
+    assert UrgentPhrases([phrase]).find(message) is not None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("забрали паспорт", "забрали у нас вчера паспорт"),  # two words between
+        ("забрали паспорт", "паспорт забрали"),  # another order
+        ("бьют", "бьютифул"),  # more than three letters more
+        ("бет", "бетон"),  # a word under four letters matches whole
+    ],
+)
+def test_phrase_does_not_match(phrase: str, message: str) -> None:
+    assert UrgentPhrases([phrase]).find(message) is None
