@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from nlu.decision import ANSWER, CLARIFY, NONE, Calibration, Ranked, decide, rank
+from nlu.decision import ANSWER, NONE, Calibration, Ranked, decide, rank
 
 ANSWER_PRECISION = 0.95
 URGENT_PRECISION = 0.80
@@ -57,7 +57,7 @@ def replay(
     said_none = d.outcome == NONE
     offered = ((d.choices == labels[:, None]) & d.offered).any(axis=1)
     found = d.urgent | ((d.outcome == ANSWER) & (d.intent == labels))
-    found |= (d.outcome == CLARIFY) & offered
+    found |= (d.outcome != ANSWER) & offered  # a clarify's button, or one beside the menu
     urgent_rows = ~is_none & urgent[np.where(is_none, 0, labels)]
     missed = urgent_rows & ~found
     return {

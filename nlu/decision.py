@@ -3,9 +3,9 @@
 For each message, with `top` the best catalog id and `conf` its calibrated confidence:
 - answer   when the best id overall is a catalog id and `conf >= answer_at`
            (`>= urgent_answer_at` when `top` is urgent; the answer is then urgent);
-- none     when the off-topic pseudo-id wins or `top` scores below `none_below`, unless an
-           urgent id among the best three scores at least `urgent_choice_at`: then a clarify
-           offering the urgent ids (a needless question costs less than a missed danger);
+- none     when the off-topic pseudo-id wins or `top` scores below `none_below`; an urgent
+           id among the best three that scores at least `urgent_choice_at` is then offered
+           beside the menu (a needless button costs less than a missed danger);
 - clarify  otherwise, offering `top`, the runners-up close to it, and near urgent ids.
 """
 
@@ -45,7 +45,8 @@ class Decisions:
     intent: np.ndarray  # column of the id (-1 for NONE)
     urgent: np.ndarray  # escalate at once
     choices: np.ndarray  # (rows, MAX_CHOICES + 1): the best catalog ids, then the best urgent id
-    offered: np.ndarray  # which of `choices` a clarify offers (at most MAX_CHOICES, no repeats)
+    offered: np.ndarray  # which of `choices` a clarify offers (at most MAX_CHOICES, no
+    # repeats), or for a none the urgent ids offered beside the menu
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,6 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     """Outcomes under the thresholds of `cal`; `urgent` is a boolean mask of ids."""
     top3 = ranked.choices[:, :MAX_CHOICES]
     n, k = top3.shape
-    rows = np.arange(n)
     has_best = ranked.best_urgent >= 0
     choices = np.concatenate(
         [top3, np.where(has_best, ranked.best_urgent, top3[:, 0])[:, None]], axis=1
@@ -113,22 +113,18 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     low = ~answer & (ranked.none_top | (s_top < cal.none_below))
     urgent_near = urgent[choices] & (chosen >= cal.urgent_choice_at)
     urgent_near[:, k] &= has_best & ~(top3 == ranked.best_urgent[:, None]).any(axis=1)
-    has_urgent = urgent_near.any(axis=1)
-    clarify_urgent = low & has_urgent
     clarify = ~answer & ~low
 
     outcome = np.full(n, CLARIFY)
     outcome[answer] = ANSWER
-    outcome[low & ~has_urgent] = NONE
-    intent = top.copy()
-    intent[clarify_urgent] = choices[rows, np.argmax(urgent_near, axis=1)][clarify_urgent]
-    intent[outcome == NONE] = -1
+    outcome[low] = NONE
+    intent = np.where(low, -1, top)
     close = (chosen >= cal.none_below) & (chosen >= s_top[:, None] - CHOICE_GAP)
     close[:, k] = False
     first = np.zeros_like(urgent_near)
     first[:, 0] = True
     offered = np.where(clarify[:, None], first | close | urgent_near, False)
-    offered |= np.where(clarify_urgent[:, None], urgent_near, False)
+    offered |= np.where(low[:, None], urgent_near, False)
     # At most MAX_CHOICES buttons: an extra urgent id takes the place of the last runner-up.
     crowded = offered.sum(axis=1) > MAX_CHOICES
     offered[crowded, k - 1] = False

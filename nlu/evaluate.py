@@ -3,8 +3,9 @@
 The language variant of a file is its `lang` column, else its name (`ky.tsv`, `uz-Cyrl.tsv`);
 it is also given to the classifier as the user's chosen language. A message counts as right
 when the top id (the answer, or the first choice of a clarify) is its label, or when both
-are `none`. An urgent message counts as found when the bot escalates: an answer with its id,
-a clarify offering its id, or the urgent flag.
+are `none`. An urgent message counts as found when the bot escalates or offers to: an answer
+with its id, a button for its id (in a clarify, or beside the menu of a none), or the urgent
+flag.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def predicted(result: Classification) -> str:
 def escalates(result: Classification, intent: str) -> bool:
     if result.urgent:
         return True
-    if result.outcome == CLARIFY:
+    if result.outcome in (CLARIFY, NONE_OUTCOME):  # a button for it, beside the menu for none
         return intent in result.choices or result.intent == intent
-    return result.outcome != NONE_OUTCOME and result.intent == intent
+    return result.intent == intent
 
 
 @dataclass

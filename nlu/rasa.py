@@ -201,7 +201,9 @@ class RasaClassifier:
                 choices,
             )
 
-        if phrase is not None:
+        if phrase is not None:  # escalate; a confident answer stays the answer
+            if catalog and top_name not in FALLBACK_INTENTS and catalog[0][1] >= self.answer_at:
+                return result(ANSWER, catalog[0][0], catalog[0][1], True)
             urgent = [n for n, _ in catalog if n in self.urgent_ids]
             if urgent:
                 return result(ANSWER, urgent[0], dict(catalog)[urgent[0]], True)

@@ -202,28 +202,24 @@ class Engine:
             return self._with_switch(self._answer(k, entry.id, lang, user, "answer"), switch_to)
         nearest = tuple(result.choices) or tuple(i for i, _s in result.ranking[:3])
         gap = Unanswered(text, lang, result.outcome, nearest)
-        if result.outcome == "clarify":
-            choices = [
-                k.content.entries[i]
-                for i in nearest
-                if i in k.content.entries
-                and k.content.entries[i].is_faq
-                and lang in k.content.entries[i].texts
-            ]
-            if choices:
-                rows = tuple(
-                    (Button(e.texts[lang].title, cb.encode(cb.QUESTION, e.id)),) for e in choices
-                )
-                rows += ((Button(_("🙋 Talk to a person"), cb.encode(cb.HUMAN, "-")),),)
-                reply = Reply(_("Did you mean one of these?"), rows)
-                decision = Decision((reply,), (gap,), lang=lang, outcome="clarify")
-                return self._with_switch(decision, switch_to)
+        offered = tuple(
+            (Button(e.texts[lang].title, cb.encode(cb.QUESTION, e.id)),)
+            for e in (k.content.entries.get(i) for i in result.choices)
+            if e is not None and e.is_faq and lang in e.texts
+        )
+        if result.outcome == "clarify" and offered:
+            rows = (*offered, (Button(_("🙋 Talk to a person"), cb.encode(cb.HUMAN, "-")),))
+            reply = Reply(_("Did you mean one of these?"), rows)
+            decision = Decision((reply,), (gap,), lang=lang, outcome="clarify")
+            return self._with_switch(decision, switch_to)
         reply = render.main_menu(
             k.content,
             lang,
             _,
             _("I did not find an answer to that. Choose a topic, or talk to a person."),
         )
+        # The safety net: an urgent entry that scored a little is offered first.
+        reply = Reply(reply.text, (*offered, *reply.buttons))
         return self._with_switch(Decision((reply,), (gap,), lang=lang, outcome="none"), switch_to)
 
     def _with_switch(self, decision: Decision, switch_to: str | None) -> Decision:

@@ -8,6 +8,7 @@ from bot.config import ROOT
 from bot.core.engine import Engine
 from bot.core.i18n import Catalogs
 from bot.core.messages import Inbound, OpenTicket, Unanswered, UserView
+from nlu.classifier import Classification
 
 RU = UserView(user_id=1, lang="ru", consented=True)
 
@@ -66,3 +67,14 @@ def test_a_question_that_mentions_deportation_gets_its_answer_and_a_person(engin
     texts = [r.text for r in decision.replies]
     assert knowledge.content.contacts["police_102"].names["ru"] in texts[0]
     assert knowledge.content.entries["infectious_disease_care"].texts["ru"].title in texts[1]
+
+
+def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge):
+    understood = Classification(
+        "меня держат", "ru", 0.9, "none", None, 0.02, (("detention", 0.02),), False, ("detention",)
+    )
+    decision = engine.handle(Inbound(user_id=1, text="меня держат", understood=understood), RU)
+    assert decision.outcome == "none"
+    assert buttons(decision)[0] == "q:detention"  # first, above the topics
+    assert "t:work" in buttons(decision) and "h:-" in buttons(decision)
+    assert not any(isinstance(a, OpenTicket) for a in decision.actions)

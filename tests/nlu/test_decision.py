@@ -41,10 +41,9 @@ def test_close_scores_clarify() -> None:
     assert offered[:2] == ("a", "b")
 
 
-def test_low_scores_are_none_unless_an_urgent_id_is_near() -> None:
-    assert outcome([0.1, 0.05, -0.5, 0.0])[0] == NONE
-    kind, intent, _, offered = outcome([0.1, 0.05, 0.08, 0.0])
-    assert (kind, intent, offered) == (CLARIFY, "u", ("u",))
+def test_low_scores_are_none_with_a_near_urgent_id_offered_beside_the_menu() -> None:
+    assert outcome([0.1, 0.05, -0.5, 0.0]) == (NONE, None, False, ())
+    assert outcome([0.1, 0.05, 0.08, 0.0]) == (NONE, None, False, ("u",))
 
 
 def test_off_topic_pseudo_id_wins() -> None:

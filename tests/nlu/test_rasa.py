@@ -86,7 +86,11 @@ def rasa_url():
             "хозяин держит паспорт", [("passport_taken", 0.55), ("lost_passport", 0.4)]
         ),
         "помогите, забрали паспорт": _reply(
-            "помогите, забрали паспорт", [("lost_passport", 0.8), ("passport_taken", 0.15)]
+            "помогите, забрали паспорт", [("lost_passport", 0.5), ("passport_taken", 0.15)]
+        ),
+        "нашли туберкулез, депортация будет": _reply(
+            "нашли туберкулез, депортация будет",
+            [("infectious_disease_care", 0.9), ("detention", 0.05)],
         ),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeRasa)
@@ -97,7 +101,9 @@ def rasa_url():
 
 
 def _backend(url):
-    return RasaClassifier(url, {"passport_taken"}, {"ru": ["забрали паспорт"]})
+    return RasaClassifier(
+        url, {"passport_taken", "detention"}, {"ru": ["забрали паспорт", "депортация"]}
+    )
 
 
 async def test_http_backend_maps_the_three_outcomes(rasa_url) -> None:
@@ -118,6 +124,9 @@ async def test_http_backend_favours_urgent_ids(rasa_url) -> None:
     assert low.urgent and low.intent == "passport_taken"
     phrase = await rasa.classify("помогите, забрали паспорт")
     assert phrase.urgent and phrase.intent == "passport_taken"
+    # An urgent phrase in a question Rasa is sure of: escalated, and that answer kept.
+    sure = await rasa.classify("нашли туберкулез, депортация будет")
+    assert sure.urgent and sure.intent == "infectious_disease_care"
 
 
 async def test_http_backend_errors(rasa_url) -> None:
