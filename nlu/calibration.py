@@ -8,9 +8,10 @@ their fold (see `Scorer.cross_validate`). On those scores:
   `ANSWER_PRECISION` of the time (`URGENT_PRECISION` when the top id is urgent: a needless
   escalation costs less than a missed one);
 - `none_below` and `urgent_choice_at`: the pair that replays best through the outcome rules
-  (`decision.decide`): the lowest cost, where every wrong top id (or wrong none) costs 1 and
-  every urgent message not escalated costs `URGENT_MISS_COST` more, off-topic rows weighted
-  to make `NONE_SHARE` of all messages.
+  (`decision.decide`): the lowest cost, where every wrong top id (or wrong none) costs 1, so
+  does an urgent button beside the menu of a message that is not urgent, and every urgent
+  message not escalated costs `URGENT_MISS_COST` more; off-topic rows are weighted to make
+  `NONE_SHARE` of all messages.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from nlu.decision import ANSWER, NONE, Calibration, Ranked, decide, rank
 ANSWER_PRECISION = 0.95
 URGENT_PRECISION = 0.80
 URGENT_MISS_COST = 10.0
+NEEDLESS_BUTTON_COST = 1.0  # an urgent button beside the menu of a message that is not urgent
 NONE_SHARE = 0.15
 MIN_ROWS = 20
 _QUANTILES = np.arange(0, 41, 1.0)
@@ -60,9 +62,11 @@ def replay(
     found |= (d.outcome != ANSWER) & offered  # a clarify's button, or one beside the menu
     urgent_rows = ~is_none & urgent[np.where(is_none, 0, labels)]
     missed = urgent_rows & ~found
+    # A safety-net button for an urgent entry beside the menu, on a message that is not urgent.
+    needless = said_none & ~urgent_rows & (d.offered & urgent[d.choices]).any(axis=1)
+    cost = np.sum(w * (guess != labels)) + NEEDLESS_BUTTON_COST * np.sum(w * needless)
     return {
-        "cost": float(np.sum(w * (guess != labels)) + URGENT_MISS_COST * np.sum(w * missed))
-        / float(np.sum(w)),
+        "cost": float(cost + URGENT_MISS_COST * np.sum(w * missed)) / float(np.sum(w)),
         "accuracy": float(np.sum(w * (guess == labels)) / np.sum(w)),
         "none_precision": float(np.sum(w * (said_none & is_none)) / np.sum(w * said_none))
         if said_none.any()

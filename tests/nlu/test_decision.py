@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 
 from nlu.calibration import calibrate, replay
@@ -60,3 +62,15 @@ def test_calibration_on_synthetic_cv_scores() -> None:
     assert cal.urgent_choice_at <= cal.none_below
     metrics = replay(rank(scores, cal, CATALOG, URGENT), cal, labels, 3, URGENT)
     assert metrics["accuracy"] > 0.8 and metrics["urgent_recall"] > 0.9
+
+
+def test_an_urgent_button_beside_the_menu_of_small_talk_has_a_price() -> None:
+    # Two off-topic messages on which the urgent id scores a little: offering it beside the
+    # menu costs as much as a wrong answer, or calibration would offer it to everyone.
+    scores = np.array([[0.1, 0.05, 0.08, 0.3], [0.1, 0.0, 0.09, 0.3]])
+    labels = np.array([3, 3])
+    ranked = rank(scores, CAL, CATALOG, URGENT)
+    offering = replay(ranked, CAL, labels, 3, URGENT)
+    quiet = replay(ranked, replace(CAL, urgent_choice_at=0.5), labels, 3, URGENT)
+    assert offering["accuracy"] == quiet["accuracy"] == 1.0
+    assert offering["cost"] == 1.0 and quiet["cost"] == 0.0
