@@ -70,11 +70,14 @@ def test_a_question_that_mentions_deportation_gets_its_answer_and_a_person(engin
 
 
 def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge):
+    ranking = (("job_search", 0.1), ("detention", 0.02))
     understood = Classification(
-        "меня держат", "ru", 0.9, "none", None, 0.02, (("detention", 0.02),), False, ("detention",)
+        "меня держат", "ru", 0.9, "none", None, 0.1, ranking, False, ("detention",)
     )
     decision = engine.handle(Inbound(user_id=1, text="меня держат", understood=understood), RU)
     assert decision.outcome == "none"
     assert buttons(decision)[0] == "q:detention"  # first, above the topics
     assert "t:work" in buttons(decision) and "h:-" in buttons(decision)
     assert not any(isinstance(a, OpenTicket) for a in decision.actions)
+    [gap] = [a for a in decision.actions if isinstance(a, Unanswered)]
+    assert gap.nearest == ("job_search", "detention")  # for editors: the ranking
