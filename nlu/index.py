@@ -20,14 +20,13 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from nlu.normalize import fold
+from nlu.normalize import fold, without_apostrophes
 from nlu.translit import cyrl_to_latn
 
 CHAR_WEIGHT = 0.8  # squared weights of the two blocks add up to 1: rows stay unit length
 WORD_WEIGHT = 0.6
 NEAREST_WEIGHT = 0.4
 CENTROID_WEIGHT = 0.6
-_APOSTROPHES = re.compile(r"['`‘’ʻʼ´]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class IndexedExample:
 def _group_of(lang: str, text: str) -> int:
     """Versions of one example (uz/uz-Cyrl, with/without apostrophes) get one group."""
     latin = cyrl_to_latn(text) if lang == "uz-Cyrl" else text
-    return _hash(re.sub(r"[^a-z\u0400-\u04ff]", "", fold(_APOSTROPHES.sub("", latin))))
+    return _hash(re.sub(r"[^a-z\u0400-\u04ff]", "", fold(without_apostrophes(latin))))
 
 
 def _hash(text: str) -> int:
@@ -59,8 +58,8 @@ def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
     result: list[IndexedExample] = []
     for intent, lang, text, *named in examples:
         variants = [text]
-        if lang in ("uz", "uz-Cyrl") and _APOSTROPHES.search(text):
-            variants.append(_APOSTROPHES.sub("", text))
+        if lang in ("uz", "uz-Cyrl") and without_apostrophes(text) != text:
+            variants.append(without_apostrophes(text))
         group = _hash(named[0]) if named else _group_of(lang, text)
         for variant in variants:
             key = fold(variant)

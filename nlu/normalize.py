@@ -85,6 +85,11 @@ def _prepare(text: str, *, keep_punct: bool, keep_yo: bool) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def without_apostrophes(text: str) -> str:
+    """The text as typed without Uzbek o‘/g‘ apostrophes ("qorqitdi" for "qo‘rqitdi")."""
+    return _APOSTROPHE.sub("", text)
+
+
 def fold(text: str) -> str:
     """A script-neutral key: `normalize`, then everything in Latin letters."""
     text = _prepare(text, keep_punct=False, keep_yo=True).translate(_ROMAN)

@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from nlu.normalize import fold
-from nlu.translit import APOSTROPHES
+from nlu.normalize import fold, without_apostrophes
 
 _MAX_ENDING = 3  # letters a message word may add to a phrase word (case endings)
 _MIN_STEM = 4  # shorter phrase words must match whole
 _GAP = r"\s(?:\S+\s)?"  # between two phrase words: a space, or one other word
-_APOSTROPHE = re.compile(f"[{APOSTROPHES}]")
 
 
 class UrgentPhrases:
@@ -29,7 +27,7 @@ class UrgentPhrases:
         keys = {
             fold(variant)
             for p in self.phrases
-            for variant in (p, _APOSTROPHE.sub("", p), p.replace("ё", "е").replace("Ё", "Е"))
+            for variant in (p, without_apostrophes(p), p.casefold().replace("ё", "е"))
         }
         for key in sorted(keys):
             words = key.split()

@@ -200,8 +200,8 @@ class Engine:
         entry = k.content.entries.get(intent or "")
         if result.outcome == "answer" and entry is not None and entry.is_faq:
             return self._with_switch(self._answer(k, entry.id, lang, user, "answer"), switch_to)
-        nearest = tuple(result.choices) if result.outcome == "clarify" else ()
-        nearest = nearest or tuple(i for i, _s in result.ranking[:3])
+        clarified = tuple(result.choices) if result.outcome == "clarify" else ()
+        nearest = clarified or tuple(i for i, _s in result.ranking[:3])
         gap = Unanswered(text, lang, result.outcome, nearest)
         offered = tuple(
             (Button(e.texts[lang].title, cb.encode(cb.QUESTION, e.id)),)

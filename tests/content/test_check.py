@@ -38,6 +38,13 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> int:
     return line
 
 
+def add_example(path: Path, entry: str, example: str) -> None:
+    """Insert an example at the top of an entry's `examples:` list."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index("examples:\n", text.index(f"  {entry}:")) + len("examples:\n")
+    path.write_text(text[:at] + f'      - "{example}"\n' + text[at:], encoding="utf-8")
+
+
 def line_of(path: Path, needle: str, after: str | None = None) -> int:
     text = path.read_text(encoding="utf-8")
     start = text.index(after) if after else 0
@@ -130,32 +137,15 @@ def test_review_date_in_the_past_is_reported(tree):
 
 def test_same_example_under_two_ids(tree):
     ru = tree / "content/faq/ru.yaml"
-    text = ru.read_text(encoding="utf-8")
-    anchor = text.index("  overstay:")
-    examples = text.index("examples:\n", anchor) + len("examples:\n")
-    ru.write_text(
-        text[:examples] + '      - "Сколько стоит патент в месяц?"\n' + text[examples:],
-        encoding="utf-8",
-    )
-    text = ru.read_text(encoding="utf-8")
-    anchor = text.index("  work_permit_cost:")
-    examples = text.index("examples:\n", anchor) + len("examples:\n")
-    ru.write_text(
-        text[:examples] + '      - "сколько стоит патент в месяц"\n' + text[examples:],
-        encoding="utf-8",
-    )
+    add_example(ru, "overstay", "Сколько стоит патент в месяц?")
+    add_example(ru, "work_permit_cost", "сколько стоит патент в месяц")
     found = [p for p in problems(tree) if "also under" in p.message]
     assert found and found[0].file == "content/faq/ru.yaml"
 
 
 def test_example_that_the_bot_is_taught_not_to_answer_is_a_warning(tree):
     ru = tree / "content/faq/ru.yaml"
-    text = ru.read_text(encoding="utf-8")
-    anchor = text.index("  job_search:")
-    examples = text.index("examples:\n", anchor) + len("examples:\n")
-    ru.write_text(
-        text[:examples] + '      - "Как приготовить плов?"\n' + text[examples:], encoding="utf-8"
-    )
+    add_example(ru, "job_search", "Как приготовить плов?")
     [found] = [p for p in problems(tree, WARNING) if "nlu/offtopic.yaml" in p.message]
     assert found.file == "content/faq/ru.yaml" and "Как приготовить плов?" in found.message
     assert problems(tree) == []
