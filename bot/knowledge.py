@@ -29,10 +29,25 @@ def build_knowledge(content: Content, backend: str = "tfidf") -> Knowledge:
     return Knowledge(content, classifier)  # the first person's message
 
 
-def load_knowledge(content_dir: Path, backend: str = "tfidf") -> Knowledge:
+def _classifier_inputs(content: Content) -> tuple:
+    """What the classifier is built from: a change elsewhere (an answer) keeps it."""
+    return (
+        tuple((e.intent, e.lang, e.text) for e in content.examples()),
+        frozenset(content.urgent_ids),
+        tuple(sorted(content.urgent_phrases.items())),
+    )
+
+
+def load_knowledge(
+    content_dir: Path, backend: str = "tfidf", previous: Knowledge | None = None
+) -> Knowledge:
+    """Check and load the content; the classifier of `previous` is reused when its examples,
+    urgent ids and urgent phrases did not change (building it takes seconds)."""
     content, problems = check_content(content_dir)
     if content is None or any(p.severity == ERROR for p in problems):
         raise ContentInvalid(problems)
+    if previous is not None and _classifier_inputs(previous.content) == _classifier_inputs(content):
+        return Knowledge(content, previous.classifier)
     return build_knowledge(content, backend)
 
 
@@ -63,7 +78,9 @@ class KnowledgeStore:
             return False
         self._stamp = stamp
         try:
-            knowledge = await asyncio.to_thread(load_knowledge, self.content_dir, self.backend)
+            knowledge = await asyncio.to_thread(
+                load_knowledge, self.content_dir, self.backend, self._current
+            )
         except ContentInvalid as exc:
             log.error(
                 "content change refused: %d error(s); the last good content keeps serving",
