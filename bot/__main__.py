@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,6 +25,24 @@ def _logging(settings: Settings) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def _on_signals(komek) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM or SIGINT: a graceful stop; a second one: exit at once (nothing is lost either
+    way: what is not done stays stored)."""
+    loop = asyncio.get_running_loop()
+    received: list[int] = []
+
+    def handle(signum: int) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            log.warning("second signal: exiting at once")
+            os._exit(128 + signum)
+        log.info("signal %s: stopping gracefully", signal.Signals(signum).name)
+        komek.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, handle, signum)
+
+
 async def _demo(settings: Settings, host: str, port: int) -> None:
     from bot.app import Komek
     from bot.sandbox.server import run_sandbox
@@ -37,9 +57,10 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
             update["database_url"] = f"sqlite+aiosqlite:///{ROOT / 'var' / 'demo.sqlite3'}"
         demo = settings.model_copy(update=update)
         komek = await Komek.create(demo)
+        _on_signals(komek)
         print(f"Komek demo: open {sandbox.base_url}/ in a browser (Ctrl-C stops it)", flush=True)
         try:
-            await komek.start_polling()
+            await komek.run()
         finally:
             await komek.close()
 
@@ -49,11 +70,9 @@ async def _run(settings: Settings) -> None:
     from bot.app import Komek
 
     komek = await Komek.create(settings)
+    _on_signals(komek)
     try:
-        if settings.mode == "webhook":
-            await komek.run_webhook()
-        else:
-            await komek.start_polling()
+        await komek.run()
     finally:
         await komek.close()
 

@@ -1,22 +1,28 @@
-"""The composition root: settings in, a running bot out. Nothing here is a global."""
+"""The composition root: settings in, a running bot out. Nothing here is a global.
+
+One process runs: the intake (polling under a lease, or a webhook server), workers that
+handle stored updates, the sender that delivers the outbox, and timers (content reload,
+service levels, retention). `run` returns after a graceful stop: no new updates are taken,
+the update in hand is finished, the outbox is flushed until the deadline.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
-import functools
 import logging
+import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.content.problems import Problem
@@ -25,18 +31,21 @@ from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from bot.services.gaps import Gaps
+from bot.services.helpdesk import Helpdesk
+from bot.services.inbox import Inbox
+from bot.services.outbox import Group, Outbox
 from bot.services.queue import Queue
 from bot.services.retention import purge_forever
 from bot.services.team import Team
 from bot.services.tickets import Tickets
 from bot.services.users import Users
-from bot.telegram import errors, operators, private, sla
-from bot.telegram.middlewares import DeduplicateUpdates, OnePerUser
+from bot.telegram import operators, private, sla
+from bot.telegram.budget import Budget
+from bot.telegram.intake import Intake, PollerLease, worker_name
 from bot.telegram.private import Conversation, Understanding
-from bot.telegram.relay import Relay
-from bot.telegram.retry import RetryAfterMiddleware
+from bot.telegram.sender import Sender
 from bot.telegram.team import Operators
-from db.database import make_engine, make_sessions, upgrade
+from db.database import Sessions, make_engine, make_sessions, upgrade
 from db.models import Setting
 from nlu.languages import USER_LANGS
 
@@ -46,53 +55,55 @@ SANDBOX_TOKEN = "100000:SANDBOX-TOKEN-NOT-SECRET"
 COMMANDS = ("start", "menu", "language", "delete")
 # Telegram app language codes for the command descriptions (uz-Cyrl users get Uzbek Latin).
 APP_LANGS = {"kk": "kk", "ru": "ru", "uz": "uz", "ky": "ky", "tg": "tg"}
+POLLER_LEASE = dt.timedelta(seconds=30)
 
 
-def _redis(url: str | None):  # type: ignore[no-untyped-def]
-    if url is None:
-        return None
-    from redis.asyncio import Redis  # only with the redis extra installed
-
-    return Redis.from_url(url)
-
-
-async def _remembered_group(sessions: async_sessionmaker, configured: int) -> int:
+async def _remembered_group(sessions: Sessions, configured: int) -> int:
     """The operators' group id: the configured one, unless Telegram moved the group since."""
     async with sessions.begin() as session:
         moved = await session.get(Setting, f"operator_chat_id:{configured}")
         return int(moved.value) if moved else configured
 
 
-async def _remember_group(sessions: async_sessionmaker, configured: int, new_id: int) -> None:
-    async with sessions.begin() as session:
-        key = f"operator_chat_id:{configured}"
-        row = await session.get(Setting, key)
-        if row is None:
-            session.add(Setting(key=key, value=str(new_id)))
-        else:
-            row.value = str(new_id)
+class RememberedGroup(Group):
+    """The group id, written down when Telegram migrates the group (in the unit of work)."""
+
+    def __init__(self, id: int, configured: int, sessions: Sessions):
+        super().__init__(id)
+        self._configured, self._sessions = configured, sessions
+
+    async def remember(self) -> None:
+        async with self._sessions.begin() as session:
+            key = f"operator_chat_id:{self._configured}"
+            row = await session.get(Setting, key)
+            if row is None:
+                session.add(Setting(key=key, value=str(self.id)))
+            else:
+                row.value = str(self.id)
 
 
 def make_bot(settings: Settings) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else SANDBOX_TOKEN
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
-    session.middleware(RetryAfterMiddleware())
     return Bot(token, session=session)
 
 
 @dataclass
 class Komek:
-    """One bot process: its database, content, engine, and the dispatcher that drives them."""
+    """One bot process: its database, content, engine, intake, workers and sender."""
 
     settings: Settings
     bot: Bot
     dispatcher: Dispatcher
     store: KnowledgeStore
-    relay: Relay
+    helpdesk: Helpdesk
     queue: Queue
+    inbox: Inbox
+    intake: Intake
+    sender: Sender
     db: AsyncEngine
-    sessions: async_sessionmaker
-    redis: Any = None
+    sessions: Sessions
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @classmethod
@@ -109,28 +120,28 @@ class Komek:
         )
         bot = bot or make_bot(settings)
         users, tickets, queue = Users(sessions), Tickets(sessions), Queue(sessions)
-        group_id = await _remembered_group(sessions, settings.operator_chat_id)
-        relay = Relay(
-            bot,
+        group = RememberedGroup(
+            await _remembered_group(sessions, settings.operator_chat_id),
+            settings.operator_chat_id,
+            sessions,
+        )
+        outbox = Outbox(sessions, group)
+        hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
+        helpdesk = Helpdesk(
             tickets,
             users,
             queue,
             Team(sessions),
+            outbox,
             catalogs,
-            group_id,
+            hours,
             settings.operator_lang,
             settings.reopen_days,
         )
-        relay.on_group_migrated = functools.partial(
-            _remember_group, sessions, settings.operator_chat_id
-        )
-        hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
         conversation = Conversation(
-            bot,
             users,
-            relay,
+            helpdesk,
             Gaps(sessions),
-            hours,
             settings.show_user_identity,
             Understanding(
                 store.current,
@@ -138,107 +149,158 @@ class Komek:
                 settings.rasa_token.get_secret_value() if settings.rasa_token else None,
             ),
         )
-        team = Operators(bot, relay, queue, store, hours.tz, frozenset(settings.admin_ids))
+        team = Operators(bot, helpdesk, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
             engine=Engine(store.current, catalogs),
             users=users,
-            relay=relay,
+            helpdesk=helpdesk,
             conversation=conversation,
             operators=team,
         )
-        redis = _redis(settings.redis_url)
-        dispatcher.update.outer_middleware(OnePerUser(redis))  # first: each person's order
-        dispatcher.update.outer_middleware(DeduplicateUpdates(sessions))
-        dispatcher.include_routers(
-            operators.make_router(), private.make_router(), errors.make_router()
+        dispatcher.include_routers(operators.make_router(), private.make_router())
+        sender = Sender(
+            bot,
+            outbox,
+            helpdesk,
+            sessions,
+            Budget(settings.send_limits, settings.redis_url),
+            worker_name("sender"),
+            frozenset(settings.admin_ids),
         )
-        return cls(settings, bot, dispatcher, store, relay, queue, db, sessions, redis)
+        inbox = Inbox(sessions)
+        postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
+        intake = Intake(
+            bot,
+            dispatcher,
+            inbox,
+            sessions,
+            private.make_fallback(users, helpdesk),
+            on_done=sender.wake.set,
+            workers=4 if postgres else 1,  # SQLite has one writer: one worker is as fast
+        )
+        if not postgres:  # one process: claims left by a previous run are stale
+            await inbox.release_all()
+            await outbox.release_all()
+        return cls(
+            settings, bot, dispatcher, store, helpdesk, queue, inbox, intake, sender, db, sessions
+        )
 
     async def _content_broken(self, problems: list[Problem]) -> None:
-        _o = self.relay.catalogs.operator(self.settings.operator_lang)
+        _o = self.helpdesk.catalogs.operator(self.settings.operator_lang)
         lines = [_o("Content change refused; the bot keeps the last good content:")]
         lines += [str(p) for p in problems[:20]]
-        await self.relay.in_group(lambda chat: self.bot.send_message(chat, "\n".join(lines)[:4000]))
+        async with self.sessions.unit():
+            await self.helpdesk.notify("\n".join(lines)[:4000].replace("<", "‹"))
+        self.sender.wake.set()
 
     async def _set_commands(self) -> None:
-        for lang, code in APP_LANGS.items():
-            _ = self.relay.catalogs.user(lang)
-            described = {
-                "start": _("Start again"),
-                "menu": _("Topics"),
-                "language": _("Change language"),
-                "delete": _("Delete my data"),
-            }
-            commands = [BotCommand(command=c, description=described[c]) for c in COMMANDS]
-            await self.bot.set_my_commands(commands, language_code=code)
-            if lang == "ru":
-                await self.bot.set_my_commands(commands)
+        try:
+            for lang, code in APP_LANGS.items():
+                _ = self.helpdesk.catalogs.user(lang)
+                described = {
+                    "start": _("Start again"),
+                    "menu": _("Topics"),
+                    "language": _("Change language"),
+                    "delete": _("Delete my data"),
+                }
+                commands = [BotCommand(command=c, description=described[c]) for c in COMMANDS]
+                await self.bot.set_my_commands(commands, language_code=code)
+                if lang == "ru":
+                    await self.bot.set_my_commands(commands)
+        except TelegramAPIError as exc:  # cosmetic: the menu of commands in the app
+            log.warning("commands not set: %s", type(exc).__name__)
 
-    async def _background(self) -> None:
-        await self._set_commands()
-        self.tasks.append(asyncio.create_task(self.store.watch(self._content_broken)))
-        self.tasks.append(
-            asyncio.create_task(
-                sla.watch(
-                    self.relay,
-                    self.queue,
-                    dt.timedelta(minutes=self.settings.sla_waiting_minutes),
-                    dt.timedelta(minutes=self.settings.sla_silent_minutes),
-                )
+    def _spawn(self, work) -> None:  # type: ignore[no-untyped-def]
+        self.tasks.append(asyncio.create_task(work))
+
+    async def _timers(self) -> None:
+        settings = self.settings
+        self._spawn(self.store.watch(self._content_broken))
+        self._spawn(
+            sla.watch(
+                self.sessions,
+                self.helpdesk,
+                self.queue,
+                dt.timedelta(minutes=settings.sla_waiting_minutes),
+                dt.timedelta(minutes=settings.sla_silent_minutes),
+                self.sender.wake.set,
             )
         )
-        self.tasks.append(
-            asyncio.create_task(purge_forever(self.sessions, self.settings.retention_days))
-        )
+        self._spawn(purge_forever(self.sessions, settings.retention_days))
+        self._spawn(self._set_commands())
 
-    async def start_polling(self, polling_timeout: int = 10) -> None:
-        """Run until stopped: poll updates, watch the content. Pending updates are kept."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
-        await self._background()
-        log.info("polling %s (languages: %s)", self.settings.api_base, ", ".join(USER_LANGS))
-        await self.dispatcher.start_polling(
-            self.bot,
-            polling_timeout=polling_timeout,
-            handle_signals=False,
-            close_bot_session=False,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-        )
+    def stop(self) -> None:
+        """Begin a graceful stop (what SIGTERM and SIGINT do)."""
+        self.stopping.set()
 
-    async def run_webhook(self) -> None:
-        """Serve Telegram's webhook calls until cancelled; each update is handled in the
-        background so that Telegram gets its answer at once (it resends after 60 s)."""
+    async def run(self, polling_timeout: int = 10) -> None:
+        """Run until `stop()`: take updates, handle them, send; then stop gracefully."""
+        settings = self.settings
+        runner: web.AppRunner | None = None
+        allowed = self.dispatcher.resolve_used_update_types()
+        work = asyncio.create_task(self.intake.work(self.stopping))
+        sending = asyncio.create_task(self.sender.run(self.stopping))
+        lease = PollerLease(self.sessions, worker_name("poller"), POLLER_LEASE)
+        if settings.mode == "webhook" and settings.webhook_url:
+            runner = await self._serve_webhook(allowed)
+            intake = None
+        else:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            intake = asyncio.create_task(
+                self.intake.poll(self.stopping, lease, polling_timeout, allowed)
+            )
+            log.info("polling %s (languages: %s)", settings.api_base, ", ".join(USER_LANGS))
+        await self._timers()
+        try:
+            await self.stopping.wait()
+        finally:
+            deadline = time.monotonic() + settings.stop_seconds
+            log.info("stopping: no new updates; finishing and sending what is pending")
+            if intake is not None:
+                intake.cancel()  # an unconfirmed batch is simply sent again by Telegram
+                with contextlib.suppress(asyncio.CancelledError):
+                    await intake
+                with contextlib.suppress(Exception):
+                    await lease.let_go()
+            if runner is not None:
+                await runner.cleanup()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(work, max(deadline - time.monotonic(), 0.1))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sending, max(deadline - time.monotonic(), 0.1))
+            flushed = await self.sender.flush(deadline)
+            if not flushed:
+                log.warning("stopped with messages still to send: they go at the next start")
+
+    async def _serve_webhook(self, allowed: list[str]) -> web.AppRunner:
+        """Telegram's webhook calls are answered 200 only once the update is stored."""
         settings = self.settings
         assert settings.webhook_url is not None
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
         app = web.Application()
-        SimpleRequestHandler(self.dispatcher, self.bot, secret_token=secret).register(app, path)
-        setup_application(app, self.dispatcher, bot=self.bot)
+        app.router.add_post(path, self.intake.webhook_handler(secret))
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-        await self._background()
         await self.bot.set_webhook(
             settings.webhook_url,
             secret_token=secret,
             drop_pending_updates=False,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            allowed_updates=allowed,
         )
         log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+        return runner
 
     async def close(self) -> None:
+        self.stopping.set()
         for task in self.tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        with contextlib.suppress(RuntimeError):
-            await self.dispatcher.stop_polling()
-        await self.relay.drain()
+        self.tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.intake.inbox.release(self.intake.name)
+            await self.helpdesk.outbox.release(self.sender.worker)
         await self.bot.session.close()
         await self.db.dispose()
-        if self.redis is not None:
-            await self.redis.aclose()

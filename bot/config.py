@@ -92,6 +92,17 @@ class Settings(BaseSettings):
         90, ge=1, description="Days after a conversation ends before its messages are deleted."
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    send_limits: bool = Field(
+        True,
+        description="Keep Telegram's sending limits (1/s a chat, 20/min a group, 30/s in all); "
+        "off only for benchmarks against the sandbox.",
+    )
+    stop_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="On SIGTERM or SIGINT: seconds to finish the work in hand and send what "
+        "is pending before exiting (what is left goes at the next start).",
+    )
 
     @field_validator("api_base")
     @classmethod

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,13 +37,63 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLAlchemy's recipe: the driver opens no transactions of its own...
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # ...and each one takes the write lock at once: a transaction that read first and
+            # wrote later could otherwise fail with SQLITE_BUSY instead of waiting its turn.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def make_sessions(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+_unit: ContextVar[AsyncSession | None] = ContextVar("komek_unit_of_work", default=None)
+
+
+class Sessions:
+    """Transactions for the services. Inside `unit()`, every `begin()` joins the unit's one
+    transaction: all that an update changes, and every message it sends, is committed at once
+    or not at all."""
+
+    def __init__(self, maker: async_sessionmaker):
+        self._maker = maker
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        current = _unit.get()
+        if current is not None:
+            yield current
+            return
+        async with self._maker.begin() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def unit(self) -> AsyncIterator[AsyncSession]:
+        if _unit.get() is not None:
+            raise RuntimeError("a unit of work is already open")
+        async with self._maker.begin() as session:
+            token = _unit.set(session)
+            try:
+                yield session
+            finally:
+                _unit.reset(token)
+
+    @contextlib.asynccontextmanager
+    async def apart(self) -> AsyncIterator[AsyncSession]:
+        """A transaction of its own, even inside a unit of work (e.g. claiming work)."""
+        token = _unit.set(None)
+        try:
+            async with self._maker.begin() as session:
+                yield session
+        finally:
+            _unit.reset(token)
+
+
+def make_sessions(engine: AsyncEngine) -> Sessions:
+    return Sessions(async_sessionmaker(engine, expire_on_commit=False))
 
 
 def alembic_config(url: str) -> Config:

@@ -1,4 +1,5 @@
-"""The database schema: users, tickets and their messages, relayed ids, processed updates."""
+"""The database schema: users, tickets and their messages, relayed ids, the inbox of
+updates and the outbox of Bot API calls."""
 
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ class Ticket(Base):
     subject: Mapped[str | None] = mapped_column(String(64))  # content topic or intent id
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    header_message_id: Mapped[int | None] = mapped_column(BigInteger)  # topic ready when set
+    topic_error: Mapped[str | None] = mapped_column(String(200))  # why no topic could be made
     assignee_id: Mapped[int | None] = mapped_column(BigInteger)
     resolution: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -156,10 +159,67 @@ class MessageLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ProcessedUpdate(Base):
-    """Telegram delivers at least once: an update id seen here is never handled again."""
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it arrived.
 
-    __tablename__ = "processed_updates"
+    Updates of one actor (the person or operator who caused them) are handled one at a time,
+    in update id order. `raw` is cleared once the update is handled: the row stays only so
+    that a second delivery of the same update id is recognised.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("inbox_pending", "state", "actor", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[int] = mapped_column(BigInteger)  # 0: no person (e.g. a group service update)
+    raw: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None]  # a failed attempt is retried after this
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]
+
+
+class OutboxMessage(Base):
+    """A Bot API call to make: written in the same transaction as the change that caused it.
+
+    Rows of one lane (a chat, or one ticket's topic) are sent in id order. A row with a
+    `ticket_id` goes into that ticket's topic, whose thread is looked up when it is sent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("outbox_pending", "state", "lane", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lane: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the method's parameters
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first (urgent: 10)
+    state: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None]
+    update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update that caused it
+    media_group: Mapped[str | None] = mapped_column(String(64))  # album parts go out at once
+    record_id: Mapped[int | None] = mapped_column(Integer)  # TicketMessage to link when sent
+    fallback: Mapped[str | None] = mapped_column(String(16))  # edit: "send" anew if it fails
+    mirrored: Mapped[bool] = mapped_column(Boolean, default=False)  # shown in General already
+    result: Mapped[str | None] = mapped_column(String(200))  # message id(s) Telegram gave
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class Lease(Base):
+    """A job only one process may do at a time (polling Telegram): who holds it, until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[dt.datetime]

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MessageLink, ProcessedUpdate, Ticket, TicketMessage, User, utcnow
+from db.models import MessageLink, Ticket, TicketMessage, User
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -18,21 +18,6 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     if session.bind.dialect.name == "postgresql":
         return postgresql_insert
     return sqlite_insert
-
-
-async def claim_update(session: AsyncSession, update_id: int) -> bool:
-    """Record an update as processed; False when it was processed before."""
-    insert = _insert(session)
-    result = await session.execute(
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
-    return result.rowcount == 1
-
-
-async def prune_updates(session: AsyncSession, older_than: dt.datetime) -> None:
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < older_than))
 
 
 async def get_or_create_user(session: AsyncSession, user_id: int) -> User:
@@ -80,11 +65,6 @@ async def add_message(session: AsyncSession, **fields: object) -> TicketMessage:
     session.add(message)
     await session.flush()
     return message
-
-
-async def add_link(session: AsyncSession, **fields: object) -> None:
-    session.add(MessageLink(**fields))
-    await session.flush()
 
 
 async def delete_user(session: AsyncSession, user_id: int) -> None:

@@ -6,21 +6,23 @@ import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
+from bot.services.inbox import Inbox
+from bot.services.outbox import prune_outbox
 from db import repositories as repo
+from db.database import Sessions
 from db.models import utcnow
 
 log = logging.getLogger(__name__)
 UPDATE_IDS_KEPT = dt.timedelta(days=7)
 
 
-async def purge(sessions: async_sessionmaker, retention_days: int) -> int:
+async def purge(sessions: Sessions, retention_days: int) -> int:
     async with sessions.begin() as session:
         removed = await repo.purge_closed_messages(
             session, utcnow() - dt.timedelta(days=retention_days)
         )
-        await repo.prune_updates(session, utcnow() - UPDATE_IDS_KEPT)
+    await Inbox(sessions).prune()
+    await prune_outbox(sessions, utcnow() - UPDATE_IDS_KEPT)
     if removed:
         log.info(
             "purged %d message(s) of conversations closed over %d days ago", removed, retention_days
@@ -28,9 +30,7 @@ async def purge(sessions: async_sessionmaker, retention_days: int) -> int:
     return removed
 
 
-async def purge_forever(
-    sessions: async_sessionmaker, retention_days: int, every: float = 3600
-) -> None:
+async def purge_forever(sessions: Sessions, retention_days: int, every: float = 3600) -> None:
     while True:
         try:
             await purge(sessions, retention_days)

@@ -26,6 +26,7 @@ class TicketView:
     assignee_id: int | None = None
     queue: str | None = None
     waiting_since: dt.datetime | None = None
+    topic_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def view_of(ticket: Ticket) -> TicketView:
         ticket.assignee_id,
         ticket.queue,
         ticket.waiting_since,
+        ticket.topic_error,
     )
 
 
@@ -98,10 +100,36 @@ class Tickets:
             return view_of(ticket) if ticket else None
 
     async def set_topic(self, ticket_id: int, chat_id: int, thread_id: int) -> None:
+        """The topic was made; it is ready for messages once its header is sent."""
         async with self._sessions.begin() as session:
             ticket = await session.get(Ticket, ticket_id)
             if ticket is not None:
                 ticket.group_chat_id, ticket.thread_id = chat_id, thread_id
+                ticket.header_message_id = None
+
+    async def topic_ready(self, ticket_id: int, header_message_id: int) -> None:
+        async with self._sessions.begin() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is not None:
+                ticket.header_message_id, ticket.topic_error = header_message_id, None
+
+    async def topic_failed(self, ticket_id: int, error: str) -> None:
+        async with self._sessions.begin() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is not None:
+                ticket.topic_error = error[:200]
+
+    async def clear_topic(self, ticket_id: int) -> None:
+        async with self._sessions.begin() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is not None:
+                ticket.thread_id, ticket.header_message_id = None, None
+
+    async def header_of(self, ticket_id: int) -> int | None:
+        async with self._sessions.begin() as session:
+            return await session.scalar(
+                select(Ticket.header_message_id).where(Ticket.id == ticket_id)
+            )
 
     async def record(
         self,
@@ -112,11 +140,10 @@ class Tickets:
         text: str | None,
         sender_id: int | None,
         user_message_id: int | None,
-        group_message_id: int | None,
-    ) -> None:
-        """Store one message of the conversation and, when relayed, its ids on both sides."""
+    ) -> int:
+        """Store one message of the conversation; its id links it once it is relayed."""
         async with self._sessions.begin() as session:
-            await repo.add_message(
+            message = await repo.add_message(
                 session,
                 ticket_id=ticket.id,
                 direction=direction,
@@ -124,19 +151,9 @@ class Tickets:
                 text=text,
                 sender_id=sender_id,
                 user_message_id=user_message_id,
-                relayed=group_message_id is not None and user_message_id is not None,
+                relayed=False,
             )
-            if user_message_id is not None and group_message_id is not None:
-                assert ticket.group_chat_id is not None
-                await repo.add_link(
-                    session,
-                    ticket_id=ticket.id,
-                    user_chat_id=ticket.user_id,
-                    user_message_id=user_message_id,
-                    group_chat_id=ticket.group_chat_id,
-                    group_message_id=group_message_id,
-                    direction="to_group" if direction == "in" else "to_user",
-                )
+            return message.id
 
     async def linked_user_message(self, group_chat_id: int, group_message_id: int) -> int | None:
         async with self._sessions.begin() as session:
@@ -171,7 +188,7 @@ class Tickets:
             await session.execute(
                 update(Ticket)
                 .where(Ticket.group_chat_id == old_chat_id)
-                .values(group_chat_id=new_chat_id, thread_id=None)
+                .values(group_chat_id=new_chat_id, thread_id=None, header_message_id=None)
             )
 
     async def topics_of(self, user_id: int) -> list[tuple[int, int]]:

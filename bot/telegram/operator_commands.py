@@ -10,15 +10,7 @@ from aiogram.types import Message
 from bot.core import render as core_render
 from bot.core.i18n import format_wait
 from bot.services.queue import SPECIALIST_QUEUES
-from bot.telegram.team import (
-    CANNED_KEYS,
-    Operators,
-    announce_taken,
-    canned,
-    line_of,
-    may_answer,
-    operator_text,
-)
+from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from db.models import utcnow
 from nlu.languages import USER_LANGS
 
@@ -26,54 +18,56 @@ log = logging.getLogger(__name__)
 
 
 async def cmd_queue(message: Message, command: CommandObject, operators: Operators) -> None:
-    relay, _o = operators.relay, operator_text(operators.relay)
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
     waiting = await operators.queue.waiting()
     if not waiting:
-        await message.reply(_o("Nobody is waiting."))
+        await operators.reply(message, _o("Nobody is waiting."))
         return
     now = utcnow()
     lines = [_o("<b>Waiting: {count}</b>").format(count=len(waiting))]
-    lines += [line_of(t, relay, now) for t in waiting[:50]]
-    await message.reply("\n".join(lines), parse_mode="HTML")
+    lines += [line_of(t, helpdesk, now) for t in waiting[:50]]
+    await operators.reply(message, "\n".join(lines), html=True)
 
 
 async def cmd_next(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    _o = operator_text(operators.relay)
+    _o = operator_text(operators.helpdesk)
     claim = await operators.queue.next_for(message.from_user.id)
     if claim.ticket is None:
-        await message.reply(_o("Nobody is waiting."))
+        await operators.reply(message, _o("Nobody is waiting."))
         return
-    await announce_taken(operators, claim.ticket, message.from_user.id)
-    await message.reply(
-        _o("You took ticket #{number}: answer in its topic.").format(number=claim.ticket.id)
+    await operators.helpdesk.announce_taken(claim.ticket, message.from_user.id)
+    await operators.reply(
+        message,
+        _o("You took ticket #{number}: answer in its topic.").format(number=claim.ticket.id),
     )
 
 
 async def cmd_mine(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    _o = operator_text(operators.relay)
+    _o = operator_text(operators.helpdesk)
     mine = await operators.queue.mine(message.from_user.id)
     if not mine:
-        await message.reply(_o("You have no tickets."))
+        await operators.reply(message, _o("You have no tickets."))
         return
     now = utcnow()
-    await message.reply(
-        "\n".join(line_of(t, operators.relay, now) for t in mine), parse_mode="HTML"
+    await operators.reply(
+        message, "\n".join(line_of(t, operators.helpdesk, now) for t in mine), html=True
     )
 
 
 async def cmd_stats(message: Message, command: CommandObject, operators: Operators) -> None:
-    relay, _o = operators.relay, operator_text(operators.relay)
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
     today = utcnow().astimezone(operators.tz)
     stats = await operators.queue.stats(today.replace(hour=0, minute=0, second=0, microsecond=0))
     median = (
-        format_wait(relay.operator_lang, stats.median_first_response)
+        format_wait(helpdesk.operator_lang, stats.median_first_response)
         if stats.median_first_response is not None
         else "—"
     )
     rating = f"{stats.mean_rating:.1f} ({stats.ratings})" if stats.mean_rating else "—"
-    await message.reply(
+    await operators.reply(
+        message,
         "\n".join(
             [
                 _o("<b>Today</b>"),
@@ -85,50 +79,54 @@ async def cmd_stats(message: Message, command: CommandObject, operators: Operato
                 _o("Satisfaction (1-5): {rating}").format(rating=rating),
             ]
         ),
-        parse_mode="HTML",
+        html=True,
     )
 
 
 async def cmd_langs(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    _o = operator_text(operators.relay)
+    _o = operator_text(operators.helpdesk)
     wanted = (command.args or "").split()
     unknown = [w for w in wanted if w not in USER_LANGS]
     if not wanted or unknown:
-        await message.reply(
+        await operators.reply(
+            message,
             _o("Write the languages you read, e.g. /langs ru uz uz-Cyrl. Known: {langs}").format(
                 langs=" ".join(USER_LANGS)
-            )
+            ),
         )
         return
-    await operators.relay.team.set_operator(message.from_user.id, langs=wanted)
-    await message.reply(_o("Your languages: {langs}").format(langs=" ".join(wanted)))
+    await operators.helpdesk.team.set_operator(message.from_user.id, langs=wanted)
+    await operators.reply(message, _o("Your languages: {langs}").format(langs=" ".join(wanted)))
 
 
 async def cmd_roles(message: Message, command: CommandObject, operators: Operators) -> None:
     assert message.from_user is not None
-    _o = operator_text(operators.relay)
+    _o = operator_text(operators.helpdesk)
     wanted = (command.args or "").split()
     if any(w not in SPECIALIST_QUEUES for w in wanted):
-        await message.reply(_o("Roles: {roles}").format(roles=" ".join(SPECIALIST_QUEUES)))
+        await operators.reply(
+            message, _o("Roles: {roles}").format(roles=" ".join(SPECIALIST_QUEUES))
+        )
         return
-    await operators.relay.team.set_operator(message.from_user.id, roles=wanted)
-    await message.reply(_o("Your roles: {roles}").format(roles=" ".join(wanted) or "—"))
+    await operators.helpdesk.team.set_operator(message.from_user.id, roles=wanted)
+    await operators.reply(message, _o("Your roles: {roles}").format(roles=" ".join(wanted) or "—"))
 
 
 async def cmd_reply(message: Message, command: CommandObject, operators: Operators) -> None:
     """/reply KEY in a ticket's topic: a prepared text or a content answer, in the person's
     language."""
-    assert message.from_user is not None and message.message_thread_id is not None
-    relay, _o = operators.relay, operator_text(operators.relay)
-    ticket = await relay.tickets.by_topic(message.chat.id, message.message_thread_id)
+    assert message.from_user is not None
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
+    thread = message.message_thread_id if message.is_topic_message else None
+    ticket = await helpdesk.tickets.by_topic(message.chat.id, thread) if thread else None
     if ticket is None or ticket.status == "closed":
-        await message.reply(_o("/reply works in the topic of an open ticket."))
+        await operators.reply(message, _o("/reply works in the topic of an open ticket."))
         return
-    if not await may_answer(operators, ticket, message.from_user.id, message):
+    if not await helpdesk.may_answer(ticket, message.from_user.id, message.message_id):
         return
     key = (command.args or "").strip()
-    _ = relay.catalogs.user(ticket.lang)
+    _ = helpdesk.catalogs.user(ticket.lang)
     knowledge = operators.store.current()
     entry = knowledge.content.entries.get(key)
     if entry is not None and entry.is_faq and ticket.lang in entry.texts:
@@ -136,14 +134,12 @@ async def cmd_reply(message: Message, command: CommandObject, operators: Operato
     else:
         text = canned(key, _)
     if text is None:
-        await message.reply(
+        await operators.reply(
+            message,
             _o("Unknown key. Prepared texts: {canned}. Or a content id, e.g. work_permit.").format(
                 canned=", ".join(CANNED_KEYS)
-            )
+            ),
         )
         return
-    if await relay.send_text_to_user(ticket, text, message.from_user.id):
-        await message.reply(_o("Sent to the person:") + "\n" + text, parse_mode="HTML")
-
-
-# -- messages in a ticket's topic ------------------------------------------------------------
+    await helpdesk.send_text(ticket, text, message.from_user.id)
+    await operators.reply(message, _o("Sent to the person:") + "\n" + text, html=True)

@@ -10,17 +10,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.core import callbacks as cb
+from bot.services import topics
+from bot.services.helpdesk import NOTE_PREFIX, Helpdesk
 from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.telegram import operator_commands as commands
-from bot.telegram import topics
-from bot.telegram.relay import Relay, kind_of
-from bot.telegram.team import (
-    SERVICE,
-    InOperatorGroup,
-    Operators,
-    may_answer,
-    operator_text,
-)
+from bot.telegram.private import relayed
+from bot.telegram.render import answer_quietly, kind_of
+from bot.telegram.team import SERVICE, InOperatorGroup, Operators, operator_text
 
 log = logging.getLogger(__name__)
 
@@ -30,29 +26,31 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         return
     if kind_of(message) in SERVICE or message.message_thread_id is None:
         return
-    relay, _o = operators.relay, operator_text(operators.relay)
-    ticket = await relay.tickets.by_topic(message.chat.id, message.message_thread_id)
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
+    ticket = await helpdesk.tickets.by_topic(message.chat.id, message.message_thread_id)
     if ticket is None:
         return
     if not await operators.allowed(message.from_user):
         await operators.refuse(message.from_user, "message", ticket.id)
         return
     if ticket.status == "closed":
-        await message.reply(_o("This ticket is closed; the person does not see this message."))
+        await operators.reply(
+            message, _o("This ticket is closed; the person does not see this message.")
+        )
         return
     text = message.text or message.caption or ""
-    if not text.startswith("//") and not await may_answer(
-        operators, ticket, message.from_user.id, message
+    operator = message.from_user.id
+    if not text.startswith(NOTE_PREFIX) and not await helpdesk.may_answer(
+        ticket, operator, message.message_id
     ):
         return
-    fresh = await relay.tickets.get(ticket.id)
-    if not await relay.to_user(fresh or ticket, message):
-        log.info("reply in ticket %s not delivered: user unreachable", ticket.id)
+    fresh = await helpdesk.tickets.get(ticket.id)
+    await helpdesk.from_operator(fresh or ticket, operator, relayed(message))
 
 
-async def on_group_migrated(message: Message, relay: Relay) -> None:
+async def on_group_migrated(message: Message, helpdesk: Helpdesk) -> None:
     if message.migrate_to_chat_id:
-        await relay.group_migrated(message.migrate_to_chat_id)
+        await helpdesk.group_migrated(message.migrate_to_chat_id)
 
 
 async def on_other_group_message(message: Message) -> None:
@@ -61,57 +59,58 @@ async def on_other_group_message(message: Message) -> None:
 
 # -- buttons ---------------------------------------------------------------------------------
 async def on_button(query: CallbackQuery, operators: Operators) -> None:
-    relay, _o = operators.relay, operator_text(operators.relay)
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
     call = cb.decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     number, _sep, arg = (call.arg if call else "").partition("-")
-    ticket = await relay.tickets.get(int(number)) if number.isdigit() else None
+    ticket = await helpdesk.tickets.get(int(number)) if number.isdigit() else None
     if (
         call is None
         or ticket is None
         or message is None
         or (ticket.thread_id != message.message_thread_id)
     ):
-        await query.answer(_o("This button is no longer valid."), show_alert=True)
+        await answer_quietly(query, _o("This button is no longer valid."), show_alert=True)
         return
     if not await operators.allowed(query.from_user):
         await operators.refuse(query.from_user, f"button {call.kind}", ticket.id)
-        await query.answer(_o("Only the hotline's operators can do this."), show_alert=True)
+        await answer_quietly(query, _o("Only the hotline's operators can do this."), True)
         return
     actor = query.from_user.id
     if call.kind == topics.TAKE:
         claim = await operators.queue.take(ticket.id, actor)
-        holder = await operators.name(claim.assignee_id)
-        if claim.ok:
-            await query.answer(_o("You took ticket #{number}.").format(number=ticket.id))
-        else:
-            await query.answer(
-                _o("Already taken by {operator}.").format(operator=holder or "—"), show_alert=True
+        if not claim.ok:
+            holder = await operators.name(claim.assignee_id)
+            await answer_quietly(
+                query, _o("Already taken by {operator}.").format(operator=holder or "—"), True
             )
             return
+        await answer_quietly(query, _o("You took ticket #{number}.").format(number=ticket.id))
     elif call.kind == topics.RELEASE:
         if not await operators.queue.release(ticket.id, actor):
-            await query.answer(_o("Only the operator who took it can release it."), show_alert=True)
+            await answer_quietly(
+                query, _o("Only the operator who took it can release it."), show_alert=True
+            )
             return
-        await query.answer(_o("Back in the queue."))
+        await answer_quietly(query, _o("Back in the queue."))
     elif call.kind == topics.CLOSE:
-        await query.answer()
-        await message.edit_reply_markup(reply_markup=topics.close_buttons(ticket.id, _o))
+        await answer_quietly(query)
+        await _buttons(helpdesk, ticket.id, message, topics.close_buttons(ticket.id, _o))
         return
     elif call.kind == topics.CLOSE_AS and arg in CLOSE_CATEGORIES:
-        closed = await relay.close(ticket, actor, arg)
-        await query.answer(
-            _o("Ticket closed.") if closed else _o("This ticket was already closed.")
+        closed = await helpdesk.close(ticket, actor, arg)
+        await answer_quietly(
+            query, _o("Ticket closed.") if closed else _o("This ticket was already closed.")
         )
     elif call.kind == topics.TRANSFER:
         colleagues = [
             (op.id, op.name or str(op.id))
-            for op in await operators.relay.team.operators()
+            for op in await helpdesk.team.operators()
             if op.id != actor
         ]
-        await query.answer()
-        await message.edit_reply_markup(
-            reply_markup=topics.transfer_buttons(ticket.id, colleagues[:20], _o)
+        await answer_quietly(query)
+        await _buttons(
+            helpdesk, ticket.id, message, topics.transfer_buttons(ticket.id, colleagues[:20], _o)
         )
         return
     elif call.kind == topics.TRANSFER_TO and arg.startswith(("op", "q")):
@@ -124,32 +123,22 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
         else:
             done, target = False, None
         if not done:
-            await query.answer(_o("This button is no longer valid."), show_alert=True)
+            await answer_quietly(query, _o("This button is no longer valid."), show_alert=True)
             return
-        await query.answer(_o("Transferred to {target}.").format(target=target))
-        await relay.notify(
+        await answer_quietly(query, _o("Transferred to {target}.").format(target=target))
+        await helpdesk.notify(
             _o("Ticket #{number} was transferred to {target}.").format(
                 number=ticket.id, target=html.escape(target or "")
             )
         )
     else:
-        await query.answer(_o("This button is no longer valid."), show_alert=True)
+        await answer_quietly(query, _o("This button is no longer valid."), show_alert=True)
         return
-    await _refresh_header(operators, ticket.id, message)
+    await helpdesk.refresh_header(ticket.id, message.message_id)
 
 
-async def _refresh_header(operators: Operators, ticket_id: int, message: Message) -> None:
-    relay, _o = operators.relay, operator_text(operators.relay)
-    ticket = await relay.tickets.get(ticket_id)
-    if ticket is None or ticket.status == "closed":
-        await message.edit_reply_markup(reply_markup=None)
-        return
-    name = await operators.name(ticket.assignee_id)
-    await message.edit_text(
-        topics.header(ticket, name, _o),
-        parse_mode="HTML",
-        reply_markup=topics.header_buttons(ticket, _o),
-    )
+async def _buttons(helpdesk: Helpdesk, ticket_id: int, message: Message, buttons) -> None:  # type: ignore[no-untyped-def]
+    await helpdesk.set_header_buttons(ticket_id, buttons, message.message_id)
 
 
 def make_router() -> Router:
@@ -181,8 +170,8 @@ def _guarded(handler, name: str):  # type: ignore[no-untyped-def]
         if message.from_user is None or not await operators.allowed(message.from_user):
             if message.from_user is not None:
                 await operators.refuse(message.from_user, f"/{name}")
-            _o = operator_text(operators.relay)
-            await message.reply(_o("Only the hotline's operators can do this."))
+            _o = operator_text(operators.helpdesk)
+            await operators.reply(message, _o("Only the hotline's operators can do this."))
             return
         await handler(message, command, operators)
 

@@ -6,15 +6,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import CallbackQuery, Message
-from babel.dates import format_datetime
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message, Update
 
-from bot.core import render as core_render
 from bot.core.engine import CLASSIFY_CHARS, Engine, Knowledge
-from bot.core.hours import OfficeHours
-from bot.core.i18n import babel_locale, format_number, format_wait
 from bot.core.messages import (
     Decision,
     DeleteData,
@@ -28,11 +23,11 @@ from bot.core.messages import (
     Unanswered,
 )
 from bot.services.gaps import Gaps
-from bot.services.tickets import TicketView
+from bot.services.helpdesk import Helpdesk, Relayed
+from bot.services.outbox import URGENT
 from bot.services.users import Users
 from bot.telegram import render
-from bot.telegram.relay import Relay, kind_of
-from db.models import utcnow
+from bot.telegram.render import kind_of
 from nlu.classifier import Classification
 from nlu.rasa import RasaClassifier, RasaUnavailable
 
@@ -88,15 +83,23 @@ class Understanding:
             return None
 
 
+def relayed(message: Message) -> Relayed:
+    return Relayed(
+        message.message_id,
+        kind_of(message),
+        message.text or message.caption,
+        str(message.media_group_id) if message.media_group_id else None,
+    )
+
+
 @dataclass
 class Conversation:
-    """Carries out the engine's decisions: stores what changed, answers, hands over."""
+    """Carries out the engine's decisions: what changed is stored, replies go to the outbox,
+    and tickets are opened by the helpdesk: all in the update's one unit of work."""
 
-    bot: Bot
     users: Users
-    relay: Relay
+    helpdesk: Helpdesk
     gaps: Gaps
-    hours: OfficeHours
     show_identity: bool = False
     understanding: Understanding | None = None
 
@@ -106,86 +109,45 @@ class Conversation:
         chat_id: int,
         *,
         message: Message | None = None,
-        edit: Message | None = None,
+        edit: int | None = None,
         username: str | None = None,
     ) -> None:
+        outbox = self.helpdesk.outbox
         for action in decision.actions:
             if isinstance(action, DeleteData):
-                await self.relay.forget(chat_id)
+                await self.helpdesk.forget(chat_id)
             if isinstance(action, SetLanguage | SetConsent | DeleteData):
                 await self.users.apply(chat_id, action)
             elif isinstance(action, Feedback):
                 log.info("feedback on %s: helpful=%s", action.entry_id, action.helpful)
             elif isinstance(action, Rate):
-                await self.relay.queue.rate(action.ticket_id, chat_id, action.rating)
+                await self.helpdesk.queue.rate(action.ticket_id, chat_id, action.rating)
             elif isinstance(action, Unanswered):
                 await self.gaps.record(action)
-        if not await self._reply(decision, chat_id, edit):
-            return
+        urgent = any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
+        for i, reply in enumerate(decision.replies):
+            if i == 0 and edit is not None:
+                await outbox.edit(chat_id, edit, reply.text, reply.buttons)
+            else:
+                await outbox.send(
+                    chat_id, reply.text, buttons=reply.buttons, priority=URGENT if urgent else 0
+                )
         for action in decision.actions:
             if isinstance(action, OpenTicket):
                 identity = f"@{username}" if self.show_identity and username else None
-                await self._open(action, chat_id, message, identity)
-            elif isinstance(action, RelayToTicket) and message is not None:
-                ticket = await self.relay.tickets.open_of(chat_id)
-                if ticket is not None:
-                    await self.relay.to_group(ticket, message)
-
-    async def _reply(self, decision: Decision, chat_id: int, edit: Message | None) -> bool:
-        try:
-            for i, reply in enumerate(decision.replies):
-                if i == 0 and edit is not None:
-                    try:
-                        await render.edit(self.bot, edit, reply)
-                        continue
-                    except TelegramBadRequest:  # too old to edit, or unchanged: send anew
-                        pass
-                await render.send(self.bot, chat_id, reply)
-        except TelegramForbiddenError:
-            await self.users.mark_blocked(chat_id)
-            ticket = await self.relay.tickets.open_of(chat_id)
-            if ticket is not None:
-                await self.relay.user_unreachable(ticket)
-            return False
-        return True
-
-    async def _open(
-        self, action: OpenTicket, chat_id: int, message: Message | None, identity: str | None
-    ) -> None:
-        ticket = await self.relay.open(
-            chat_id, action.lang, action.subject, action.urgent, identity
-        )
-        if action.message_id is not None:
-            source = message if message and message.message_id == action.message_id else None
-            await self.relay.copy_to_group(
-                ticket,
-                [action.message_id],
-                [kind_of(source) if source else "message"],
-                [(source.text or source.caption) if source else None],
-            )
-        await render.send(self.bot, chat_id, await self._waiting(ticket))
-
-    async def _waiting(self, ticket: TicketView) -> core_render.Reply:
-        lang = ticket.lang
-        _ = self.relay.catalogs.user(lang)
-        place, wait = await self.relay.queue.position(ticket.id)
-        now = utcnow()
-        opens = None
-        if not self.hours.is_open(now):
-            moment = self.hours.next_open(now)
-            opens = (
-                format_datetime(
-                    moment, "EEEE HH:mm", tzinfo=self.hours.tz, locale=babel_locale(lang)
+                first = None
+                if action.message_id is not None:
+                    if message is not None and message.message_id == action.message_id:
+                        first = relayed(message)
+                    else:
+                        first = Relayed(action.message_id, "message")
+                await self.helpdesk.open(
+                    chat_id, action.lang, action.subject, action.urgent, identity, first
                 )
-                if moment
-                else _("the next working day")
-            )
-        return core_render.waiting(
-            _,
-            format_number(lang, place) if place > 0 else None,
-            format_wait(lang, wait) if wait is not None else None,
-            opens,
-        )
+            elif isinstance(action, RelayToTicket) and message is not None:
+                ticket = await self.helpdesk.tickets.open_of(chat_id)
+                if ticket is not None:
+                    await self.helpdesk.from_person(ticket, relayed(message))
 
 
 async def on_message(message: Message, engine: Engine, conversation: Conversation) -> None:
@@ -204,12 +166,39 @@ async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversa
     user = await conversation.users.view(query.from_user.id)
     decision = engine.handle(Inbound(user_id=query.from_user.id, callback=query.data), user)
     log.info("button: %s", decision.outcome)
-    await query.answer(decision.notice)
+    await render.answer_quietly(query, decision.notice)
     source = query.message if isinstance(query.message, Message) else None
-    edit = source if decision.outcome in NAVIGATION and len(decision.replies) == 1 else None
+    edit = (
+        source.message_id
+        if source is not None and decision.outcome in NAVIGATION and len(decision.replies) == 1
+        else None
+    )
     await conversation.execute(
         decision, query.from_user.id, edit=edit, username=query.from_user.username
     )
+
+
+def make_fallback(users: Users, helpdesk: Helpdesk):  # type: ignore[no-untyped-def]
+    """After the last failed attempt at an update: the person's message reaches a human
+    even though the bot failed on it, and the person is told so."""
+
+    async def fallback(update: Update) -> None:
+        message = update.message
+        if message is None or message.chat.type != "private":
+            return
+        view = await users.view(message.chat.id)
+        lang = view.lang or "ru"
+        await helpdesk.open(message.chat.id, lang, "error", urgent=False, first=relayed(message))
+        _ = helpdesk.catalogs.user(lang)
+        await helpdesk.outbox.send(
+            message.chat.id,
+            _(
+                "Sorry, something went wrong on our side. Your message is not lost: "
+                "it was passed to a person, who will answer here."
+            ),
+        )
+
+    return fallback
 
 
 def make_router() -> Router:

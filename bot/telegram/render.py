@@ -1,11 +1,16 @@
-"""Turning the engine's replies into Telegram messages and inline keyboards."""
+"""Telegram shapes: inline keyboards from the engine's buttons, the kind of a message, and
+answering button presses."""
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+import logging
 
-from bot.core.messages import Keyboard, Reply
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.core.messages import Keyboard
+
+log = logging.getLogger(__name__)
 
 
 def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
@@ -19,17 +24,16 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send(bot: Bot, chat_id: int, reply: Reply) -> Message:
-    return await bot.send_message(
-        chat_id, reply.text, parse_mode="HTML", reply_markup=keyboard(reply.buttons)
-    )
+def kind_of(message: Message) -> str:
+    return str(message.content_type).rsplit(".", 1)[-1].lower()
 
 
-async def edit(bot: Bot, message: Message, reply: Reply) -> None:
-    await bot.edit_message_text(
-        reply.text,
-        chat_id=message.chat.id,
-        message_id=message.message_id,
-        parse_mode="HTML",
-        reply_markup=keyboard(reply.buttons),
-    )
+async def answer_quietly(
+    query: CallbackQuery, text: str | None = None, show_alert: bool = False
+) -> None:
+    """Answering a button press only stops its spinner: when Telegram refuses (the press is
+    too old after a backlog, a 429), the action the button asked for goes on all the same."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramAPIError as exc:
+        log.info("button press not answered: %s", type(exc).__name__)

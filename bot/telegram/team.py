@@ -15,14 +15,14 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.core.i18n import format_wait
 from bot.knowledge import KnowledgeStore
+from bot.services import topics
+from bot.services.helpdesk import Helpdesk
+from bot.services.outbox import general_lane
 from bot.services.queue import Queue, aware
 from bot.services.tickets import TicketView
-from bot.telegram import topics
-from bot.telegram.relay import Relay
 
 log = logging.getLogger(__name__)
 
-_TAKEN_BY = "Taken by: {operator}"  # extracted where topics.header uses it
 MEMBER_STATUSES = {"creator", "administrator", "member"}
 MEMBERSHIP_TTL = 300.0  # seconds a membership answer is trusted
 
@@ -63,7 +63,7 @@ class Operators:
     """Who may act: members of the operators' group and configured administrators."""
 
     bot: Bot
-    relay: Relay
+    helpdesk: Helpdesk
     queue: Queue
     store: KnowledgeStore
     tz: dt.tzinfo = dt.UTC
@@ -77,13 +77,13 @@ class Operators:
         if known is not None and time.monotonic() - known[1] < MEMBERSHIP_TTL:
             return known[0]
         try:
-            member = await self.relay.in_group(lambda chat: self.bot.get_chat_member(chat, user.id))
+            member = await self.bot.get_chat_member(self.helpdesk.group.id, user.id)
             ok = member.status in MEMBER_STATUSES or getattr(member, "is_member", False)
         except Exception:  # unknown to Telegram: not a member
             ok = False
         self._members[user.id] = (ok, time.monotonic())
         if ok:
-            await self.relay.team.operator(user.id, user.first_name)
+            await self.helpdesk.team.operator(user.id, user.first_name)
         return ok
 
     async def refuse(self, user: User, what: str, ticket_id: int | None = None) -> None:
@@ -91,63 +91,45 @@ class Operators:
         await self.queue.event(ticket_id, "refused", user.id, what)
 
     async def name(self, operator_id: int | None) -> str | None:
-        return await self.relay.team.name(operator_id)
+        return await self.helpdesk.team.name(operator_id)
+
+    async def reply(self, message: Message, text: str, html: bool = False) -> None:
+        """Answer an operator's message where it was written (General or a topic)."""
+        chat = message.chat.id
+        await self.helpdesk.outbox.call(
+            "sendMessage",
+            {
+                "chat_id": chat,
+                "text": text,
+                "parse_mode": "HTML" if html else None,
+                "message_thread_id": message.message_thread_id
+                if message.is_topic_message
+                else None,
+                "reply_parameters": {
+                    "message_id": message.message_id,
+                    "allow_sending_without_reply": True,
+                },
+            },
+            chat_id=chat,
+            lane=general_lane(chat),
+        )
 
 
 class InOperatorGroup(Filter):
-    async def __call__(self, event: Message | CallbackQuery, relay: Relay) -> bool:
+    async def __call__(self, event: Message | CallbackQuery, helpdesk: Helpdesk) -> bool:
         message = event.message if isinstance(event, CallbackQuery) else event
-        return message is not None and message.chat.id == relay.group_id
+        return message is not None and message.chat.id == helpdesk.group.id
 
 
-def operator_text(relay: Relay):  # type: ignore[no-untyped-def]
-    return relay.catalogs.operator(relay.operator_lang)
+def operator_text(helpdesk: Helpdesk):  # type: ignore[no-untyped-def]
+    return helpdesk.catalogs.operator(helpdesk.operator_lang)
 
 
-def line_of(ticket: TicketView, relay: Relay, now: dt.datetime) -> str:
+def line_of(ticket: TicketView, helpdesk: Helpdesk, now: dt.datetime) -> str:
     waited = now - (aware(ticket.waiting_since) or now)
     flag = "🆘 " if ticket.urgent else ""
-    queue = f" · {topics.queue_name(ticket.queue, operator_text(relay))}" if ticket.queue else ""
+    queue = f" · {topics.queue_name(ticket.queue, operator_text(helpdesk))}" if ticket.queue else ""
     return (
         f"{flag}#{ticket.id} · {ticket.lang} · {html.escape(ticket.subject or '—')}{queue}"
-        f" · {format_wait(relay.operator_lang, waited.total_seconds())}"
+        f" · {format_wait(helpdesk.operator_lang, waited.total_seconds())}"
     )
-
-
-# -- commands in the group -------------------------------------------------------------------
-
-
-async def may_answer(
-    operators: Operators, ticket: TicketView, operator_id: int, message: Message
-) -> bool:
-    """Only the assignee answers a taken ticket; a waiting one is taken by whoever answers."""
-    _o = operator_text(operators.relay)
-    if ticket.status == "waiting":
-        claim = await operators.queue.take(ticket.id, operator_id)
-        if claim.ok:
-            assert claim.ticket is not None
-            await announce_taken(operators, claim.ticket, operator_id, quiet=True)
-            return True
-        ticket = claim.ticket or ticket
-    if ticket.assignee_id == operator_id:
-        return True
-    holder = await operators.name(ticket.assignee_id)
-    await message.reply(
-        _o("Not sent: {operator} has taken this ticket. Write // for a note to colleagues.").format(
-            operator=holder or "—"
-        )
-    )
-    return False
-
-
-async def announce_taken(
-    operators: Operators, ticket: TicketView, operator_id: int, quiet: bool = False
-) -> None:
-    relay = operators.relay
-    name = await operators.name(operator_id)
-    if ticket.thread_id is not None and not quiet:
-        await relay.bot.send_message(
-            relay.group_id,
-            operator_text(relay)(_TAKEN_BY).format(operator=name),
-            message_thread_id=ticket.thread_id,
-        )

@@ -50,6 +50,7 @@ def settings(sandbox, database_url, tmp_path):
         api_base=sandbox.base_url,
         operator_chat_id=sandbox.client.operator_chat_id,
         bot_token=None,
+        send_limits=False,  # the limits have tests of their own (test_limits.py)
     )
 
 

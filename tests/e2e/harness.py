@@ -96,14 +96,16 @@ class Running:
 
     async def start(self) -> Komek:
         self.komek = await Komek.create(self.settings, store=self.store)
-        self._task = asyncio.create_task(self.komek.start_polling(polling_timeout=1))
+        self._task = asyncio.create_task(self.komek.run(polling_timeout=1))
         return self.komek
 
     async def stop(self) -> None:
+        """A graceful stop, as on SIGTERM."""
         if self.komek is not None:
-            await self.komek.close()
+            self.komek.stop()
         if self._task is not None:
-            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self.komek is not None:
+            await self.komek.close()
         self.komek, self._task = None, None

@@ -188,7 +188,7 @@ async def test_delete_my_data_removes_the_conversation_everywhere(bot, person, c
         return not [t for t in await client.topics() if not t.get("deleted")]
 
     assert await eventually(topic_gone)
-    async with bot.komek.sessions() as session:
+    async with bot.komek.sessions.begin() as session:
         from db.models import Ticket, User
 
         assert await session.get(User, person.id) is None

@@ -31,12 +31,12 @@ async def operator_command(client, operator: int, text: str) -> dict:
 
 
 async def ticket_row(bot, ticket_id: int = 1) -> Ticket:
-    async with bot.komek.sessions() as session:
+    async with bot.komek.sessions.begin() as session:
         return await session.get(Ticket, ticket_id)
 
 
 async def events(bot, ticket_id: int = 1) -> list[tuple[str, int | None]]:
-    async with bot.komek.sessions() as session:
+    async with bot.komek.sessions.begin() as session:
         rows = await session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
         )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.core import callbacks as cb
+from bot.core.messages import Button, Keyboard
 from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.services.tickets import HistoryLine, TicketView
 from nlu.languages import NATIVE_NAMES
@@ -28,8 +27,8 @@ def colour(ticket: TicketView) -> int:
     return RED if ticket.urgent else BLUE
 
 
-def _button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=cb.encode(*data.split(":", 1)))
+def _button(text: str, data: str) -> Button:
+    return Button(text, cb.encode(*data.split(":", 1)))
 
 
 def header(
@@ -59,7 +58,7 @@ def header(
     return "\n".join(lines)
 
 
-def header_buttons(ticket: TicketView, _o: Gettext) -> InlineKeyboardMarkup:
+def header_buttons(ticket: TicketView, _o: Gettext) -> Keyboard:
     first = [
         _button(_o("🙋 Take"), f"{TAKE}:{ticket.id}"),
         _button(_o("↩️ Release"), f"{RELEASE}:{ticket.id}"),
@@ -68,7 +67,7 @@ def header_buttons(ticket: TicketView, _o: Gettext) -> InlineKeyboardMarkup:
         _button(_o("✅ Close"), f"{CLOSE}:{ticket.id}"),
         _button(_o("➡️ Transfer"), f"{TRANSFER}:{ticket.id}"),
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[first, second])
+    return (tuple(first), tuple(second))
 
 
 def category_name(category: str, _o: Gettext) -> str:
@@ -88,33 +87,26 @@ def queue_name(queue: str, _o: Gettext) -> str:
     return names.get(queue, queue)
 
 
-def close_buttons(ticket_id: int, _o: Gettext) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(category_name(c, _o), f"{CLOSE_AS}:{ticket_id}-{c}")] for c in CLOSE_CATEGORIES
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def close_buttons(ticket_id: int, _o: Gettext) -> Keyboard:
+    return tuple(
+        (_button(category_name(c, _o), f"{CLOSE_AS}:{ticket_id}-{c}"),) for c in CLOSE_CATEGORIES
+    )
 
 
-def transfer_buttons(
-    ticket_id: int, colleagues: list[tuple[int, str]], _o: Gettext
-) -> InlineKeyboardMarkup:
-    rows = [
-        [_button("👤 " + name, f"{TRANSFER_TO}:{ticket_id}-op{operator_id}")]
+def transfer_buttons(ticket_id: int, colleagues: list[tuple[int, str]], _o: Gettext) -> Keyboard:
+    people = [
+        (_button("👤 " + name, f"{TRANSFER_TO}:{ticket_id}-op{operator_id}"),)
         for operator_id, name in colleagues
     ]
-    rows += [
-        [_button("🏷 " + queue_name(q, _o), f"{TRANSFER_TO}:{ticket_id}-q{q}")]
+    queues = [
+        (_button("🏷 " + queue_name(q, _o), f"{TRANSFER_TO}:{ticket_id}-q{q}"),)
         for q in SPECIALIST_QUEUES
     ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return tuple(people + queues)
 
 
-def rating_buttons(ticket_id: int) -> InlineKeyboardMarkup:
-    row = [
-        InlineKeyboardButton(text=str(n), callback_data=cb.encode(cb.RATE, f"{ticket_id}-{n}"))
-        for n in range(1, 6)
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+def rating_buttons(ticket_id: int) -> Keyboard:
+    return (tuple(Button(str(n), cb.encode(cb.RATE, f"{ticket_id}-{n}")) for n in range(1, 6)),)
 
 
 def urgent_notice(ticket: TicketView, _o: Gettext) -> str:

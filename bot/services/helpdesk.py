@@ -1,0 +1,356 @@
+"""The helpdesk's rules for tickets, with no Telegram library in sight: opening and reopening,
+the urgent notice, relaying a person's messages into their topic and an operator's to the
+person, `//` notes, who may answer, closing, a person who blocked the bot, erasure.
+
+Everything here runs inside the unit of work of the update that caused it: state changes are
+written with the outbox rows of the messages they cause, and committed together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import dataclass
+
+from babel.dates import format_datetime
+
+from bot.core import render as core_render
+from bot.core.hours import OfficeHours
+from bot.core.i18n import Catalogs, babel_locale, format_number, format_wait
+from bot.services import topics
+from bot.services.outbox import URGENT, Group, Outbox, markup
+from bot.services.queue import Queue
+from bot.services.team import Team
+from bot.services.tickets import Tickets, TicketView
+from bot.services.users import Users
+from db.models import utcnow
+from nlu.gaps import mask
+
+log = logging.getLogger(__name__)
+
+NOTE_PREFIX = "//"
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A message to pass on: its id in the chat it came from, what it is, its text."""
+
+    message_id: int
+    kind: str
+    text: str | None = None
+    media_group: str | None = None
+
+
+class Helpdesk:
+    def __init__(
+        self,
+        tickets: Tickets,
+        users: Users,
+        queue: Queue,
+        team: Team,
+        outbox: Outbox,
+        catalogs: Catalogs,
+        hours: OfficeHours,
+        operator_lang: str = "ru",
+        reopen_days: int = 3,
+    ):
+        self.tickets = tickets
+        self.users = users
+        self.queue = queue
+        self.team = team
+        self.outbox = outbox
+        self.catalogs = catalogs
+        self.hours = hours
+        self.operator_lang = operator_lang
+        self.reopen_within = dt.timedelta(days=reopen_days)
+
+    @property
+    def group(self) -> Group:
+        return self.outbox.group
+
+    @property
+    def _o(self):  # type: ignore[no-untyped-def]
+        return self.catalogs.operator(self.operator_lang)
+
+    async def notify(self, text: str, urgent: bool = False) -> None:
+        """A message for everyone on duty, in the group's General topic."""
+        await self.outbox.to_general(text, priority=URGENT if urgent else 0)
+
+    # -- a person asks for a human ----------------------------------------------------------
+    async def open(
+        self,
+        user_id: int,
+        lang: str,
+        subject: str | None,
+        urgent: bool,
+        identity: str | None = None,
+        first: Relayed | None = None,
+    ) -> TicketView:
+        """The person's ticket: reopened if closed lately, else the open one or a new one;
+        their message copied into its topic, and their place in the queue sent to them.
+        `identity` (e.g. @username) is shown to operators only where configuration allows."""
+        existing = await self.tickets.open_of(user_id)
+        reopened = None
+        if existing is None:
+            reopened = await self.queue.reopen_recent(user_id, self.reopen_within)
+        ticket, created = await self.tickets.open(user_id, lang, subject, urgent)
+        priority = URGENT if ticket.urgent else 0
+        if ticket.thread_id is None or ticket.group_chat_id != self.group.id:
+            await self.outbox.topic(ticket.id, identity=identity, priority=priority)
+        elif reopened is not None:
+            await self.outbox.group_call(
+                "reopenForumTopic", {"message_thread_id": ticket.thread_id}, ticket_id=ticket.id
+            )
+            await self.outbox.to_topic(
+                ticket.id, self._o("The person wrote again: ticket reopened.")
+            )
+        earlier = existing or reopened
+        if urgent and (created or (earlier is not None and not earlier.urgent)):
+            await self.notify(topics.urgent_notice(ticket, self._o), urgent=True)
+        if first is not None:
+            await self.from_person(ticket, first)
+        await self.outbox.send(user_id, (await self.waiting(ticket)).text, priority=priority)
+        log.info("ticket %s %s (urgent=%s)", ticket.id, "opened" if created else "kept", urgent)
+        return ticket
+
+    async def waiting(self, ticket: TicketView) -> core_render.Reply:
+        lang = ticket.lang
+        _ = self.catalogs.user(lang)
+        place, wait = await self.queue.position(ticket.id)
+        now = utcnow()
+        opens = None
+        if not self.hours.is_open(now):
+            moment = self.hours.next_open(now)
+            opens = (
+                format_datetime(
+                    moment, "EEEE HH:mm", tzinfo=self.hours.tz, locale=babel_locale(lang)
+                )
+                if moment
+                else _("the next working day")
+            )
+        return core_render.waiting(
+            _,
+            format_number(lang, place) if place > 0 else None,
+            format_wait(lang, wait) if wait is not None else None,
+            opens,
+        )
+
+    async def from_person(self, ticket: TicketView, message: Relayed) -> None:
+        """A person's message into their ticket's topic: stored now, copied when it can be."""
+        record = await self.tickets.record(
+            ticket,
+            direction="in",
+            kind=message.kind,
+            text=mask(message.text) if message.text else None,
+            sender_id=ticket.user_id,
+            user_message_id=message.message_id,
+        )
+        await self.outbox.copy_to_topic(
+            ticket.id,
+            ticket.user_id,
+            message.message_id,
+            record_id=record,
+            media_group=message.media_group,
+            priority=URGENT if ticket.urgent else 0,
+        )
+
+    # -- operators answer -------------------------------------------------------------------
+    async def from_operator(self, ticket: TicketView, operator_id: int, message: Relayed) -> None:
+        """An operator's message in the topic: a `//` note stays; anything else goes to the
+        person (the caller checked that this operator may answer)."""
+        if message.text and message.text.startswith(NOTE_PREFIX):
+            await self.tickets.record(
+                ticket,
+                direction="note",
+                kind=message.kind,
+                text=mask(message.text),
+                sender_id=operator_id,
+                user_message_id=None,
+            )
+            return
+        record = await self.tickets.record(
+            ticket,
+            direction="out",
+            kind=message.kind,
+            text=mask(message.text or "") or None,
+            sender_id=operator_id,
+            user_message_id=None,
+        )
+        await self.outbox.copy_to_person(
+            ticket.user_id, message.message_id, record_id=record, media_group=message.media_group
+        )
+        await self.queue.operator_replied(ticket.id)
+
+    async def send_text(self, ticket: TicketView, text: str, operator_id: int) -> None:
+        """A prepared text (canned reply or content answer) sent on an operator's behalf."""
+        record = await self.tickets.record(
+            ticket,
+            direction="out",
+            kind="text",
+            text=mask(text),
+            sender_id=operator_id,
+            user_message_id=None,
+        )
+        await self.outbox.send(ticket.user_id, text, record_id=record)
+        await self.queue.operator_replied(ticket.id)
+
+    async def may_answer(self, ticket: TicketView, operator_id: int, reply_to: int) -> bool:
+        """Only the assignee answers a taken ticket; a waiting one is taken by whoever answers."""
+        if ticket.status == "waiting":
+            claim = await self.queue.take(ticket.id, operator_id)
+            if claim.ok:
+                await self.refresh_header(ticket.id)
+                return True
+            ticket = claim.ticket or ticket
+        if ticket.assignee_id == operator_id:
+            return True
+        holder = await self.team.name(ticket.assignee_id)
+        await self.outbox.to_topic(
+            ticket.id,
+            self._o(
+                "Not sent: {operator} has taken this ticket. Write // for a note to colleagues."
+            ).format(operator=holder or "—"),
+            reply_to=reply_to,
+            html=False,
+        )
+        return False
+
+    async def announce_taken(self, ticket: TicketView, operator_id: int) -> None:
+        name = await self.team.name(operator_id)
+        await self.outbox.to_topic(
+            ticket.id, self._o("Taken by: {operator}").format(operator=name), html=False
+        )
+        await self.refresh_header(ticket.id)
+
+    # -- the topic --------------------------------------------------------------------------
+    async def header(self, ticket_id: int, identity: str | None = None):  # type: ignore[no-untyped-def]
+        """The text and buttons of a ticket's header message (None: no such ticket)."""
+        ticket = await self.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        operator = await self.team.name(ticket.assignee_id)
+        return (
+            ticket,
+            topics.header(ticket, operator, self._o, identity),
+            topics.header_buttons(ticket, self._o),
+        )
+
+    async def refresh_header(self, ticket_id: int, message_id: int | None = None) -> None:
+        """The header shows who has the ticket now (no buttons once it is closed)."""
+        made = await self.header(ticket_id)
+        if made is None:
+            return
+        ticket, text, buttons = made
+        message_id = message_id or await self.tickets.header_of(ticket_id)
+        if not message_id:  # not sent yet: the topic job sends the current header
+            return
+        closed = ticket.status == "closed"
+        await self.outbox.group_call(
+            "editMessageText",
+            {
+                "message_id": message_id,
+                "text": text,
+                "parse_mode": "HTML",
+                "reply_markup": None if closed else markup(buttons),
+            },
+            ticket_id=ticket_id,
+        )
+
+    async def set_header_buttons(  # type: ignore[no-untyped-def]
+        self, ticket_id: int, buttons, message_id: int | None = None
+    ) -> None:
+        message_id = message_id or await self.tickets.header_of(ticket_id)
+        if message_id:
+            await self.outbox.group_call(
+                "editMessageReplyMarkup",
+                {"message_id": message_id, "reply_markup": markup(buttons)},
+                ticket_id=ticket_id,
+            )
+
+    async def summary(self, ticket_id: int) -> list[str]:
+        return topics.summary(await self.tickets.history(ticket_id), self._o)
+
+    async def topic_gone(self, ticket_id: int) -> None:
+        """The topic was deleted: it is made again, with the conversation so far."""
+        log.warning("topic of ticket %s was deleted: recreating it", ticket_id)
+        await self.tickets.clear_topic(ticket_id)
+        await self.outbox.topic(ticket_id, recreated=True)
+
+    # -- endings ----------------------------------------------------------------------------
+    async def close(self, ticket: TicketView, operator_id: int | None, category: str) -> bool:
+        if not await self.queue.close(ticket.id, operator_id, category):
+            return False
+        log.info("ticket %s closed (%s)", ticket.id, category)
+        _ = self.catalogs.user(ticket.lang)
+        await self.outbox.send(
+            ticket.user_id,
+            _(
+                "The operator has closed this conversation. Write /menu for the topics, "
+                "or write again to talk to a person."
+            ),
+        )
+        await self.outbox.send(
+            ticket.user_id,
+            _("How much did we help you? 1 is not at all, 5 is a lot."),
+            buttons=topics.rating_buttons(ticket.id),
+        )
+        await self._closed_in_topic(ticket, category)
+        return True
+
+    async def _closed_in_topic(self, ticket: TicketView, category: str) -> None:
+        await self.outbox.to_topic(
+            ticket.id,
+            self._o("Ticket closed: {category}.").format(
+                category=topics.category_name(category, self._o)
+            ),
+            html=False,
+        )
+        await self.refresh_header(ticket.id)
+        fresh = await self.tickets.get(ticket.id)
+        if fresh is not None and fresh.thread_id is not None:
+            await self.outbox.group_call(
+                "closeForumTopic", {"message_thread_id": fresh.thread_id}, ticket_id=ticket.id
+            )
+
+    async def person_unreachable(self, user_id: int) -> None:
+        """The person blocked the bot: close their ticket and tell the operators."""
+        await self.users.mark_blocked(user_id)
+        ticket = await self.tickets.open_of(user_id)
+        if ticket is None:
+            return
+        log.info("user of ticket %s blocked the bot", ticket.id)
+        if await self.queue.close(ticket.id, None, "user_blocked"):
+            await self.outbox.to_topic(
+                ticket.id,
+                self._o("The person blocked the bot: messages cannot reach them. Ticket closed."),
+                html=False,
+            )
+            await self.refresh_header(ticket.id)
+
+    async def forget(self, user_id: int) -> None:
+        """The person asked to delete their data: their topics go from the group too."""
+        for chat, thread in await self.tickets.topics_of(user_id):
+            await self.outbox.call(
+                "deleteForumTopic",
+                {"chat_id": chat, "message_thread_id": thread},
+                chat_id=chat,
+                lane=f"g{chat}",
+            )
+
+    async def group_migrated(self, new_id: int) -> None:
+        if new_id == self.group.id:
+            return
+        log.warning("operators' group migrated: now %s", new_id)
+        old, self.group.id = self.group.id, new_id
+        await self.tickets.move_group(old, new_id)
+        await self.outbox.move_group(old, new_id)
+        await self.group.remember()
+
+    async def undeliverable(self, where: str, method: str, description: str) -> None:
+        """A message Telegram refused for good: the operators are told, never a silent drop."""
+        await self.notify(
+            self._o("⚠️ A message could not be delivered ({where}, {method}): {error}").format(
+                where=html.escape(where), method=method, error=html.escape(description)
+            )
+        )

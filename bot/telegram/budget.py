@@ -1,0 +1,61 @@
+"""Telegram's sending limits, kept before Telegram has to enforce them with 429s.
+
+About one message a second in a chat, twenty a minute in a group, thirty a second in all
+(core.telegram.org/bots/faq, "My bot is hitting limits"). The budgets are moving windows of
+the `limits` library: in this process's memory, or in Redis when several processes share the
+work, so that together they stay within them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+PER_CHAT = RateLimitItemPerSecond(1)
+PER_GROUP = RateLimitItemPerMinute(20)
+TOTAL = RateLimitItemPerSecond(30)
+
+
+class Budget:
+    def __init__(self, enabled: bool = True, redis_url: str | None = None):
+        self.enabled = enabled
+        storage: Storage = (
+            RedisStorage(redis_url.replace("redis://", "async+redis://", 1), key_prefix="komek")
+            if redis_url
+            else MemoryStorage()
+        )
+        self._limiter = MovingWindowRateLimiter(storage)
+        self.waited = 0.0  # seconds spent waiting for the budget, for metrics
+
+    def _items(self, chat_id: int) -> list[tuple[RateLimitItem, str]]:
+        items = [(TOTAL, "all"), (PER_CHAT, str(chat_id))]
+        if chat_id < 0:  # groups and supergroups have negative ids
+            items.append((PER_GROUP, str(chat_id)))
+        return items
+
+    async def spend(self, chat_id: int, cost: int = 1) -> None:
+        """Wait until one more message to `chat_id` fits every budget, then take it."""
+        if not self.enabled:
+            return
+        items = self._items(chat_id)
+        started = time.monotonic()
+        while True:
+            full = [
+                (item, key)
+                for item, key in items
+                if not await self._limiter.test(item, "send", key, cost=cost)
+            ]
+            if not full:
+                for item, key in items:
+                    await self._limiter.hit(item, "send", key, cost=cost)
+                self.waited += time.monotonic() - started
+                return
+            resets = []
+            for item, key in full:
+                stats = await self._limiter.get_window_stats(item, "send", key)
+                resets.append(stats.reset_time - time.time())
+            await asyncio.sleep(min(max(min(resets), 0.02), 1.0))

@@ -1,0 +1,239 @@
+"""Updates in: stored in the inbox before Telegram is told they arrived, then handled from
+there, each in one unit of work.
+
+- Polling: the offset that confirms a batch is sent only after the batch is stored. Only the
+  process that holds the poller lease polls; every process handles and sends.
+- Webhook: Telegram gets its 200 only after the update is stored.
+- Workers take stored updates in order per person; on start-up they resume what was stored
+  and not finished. An update that fails on our side is tried again; after the last attempt
+  the person's message is handed to a human, so that nothing they sent is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramConflictError, TelegramRetryAfter
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiohttp import web
+from sqlalchemy import select, update
+
+from bot.services.inbox import MAX_ATTEMPTS, Claimed, Inbox
+from bot.services.outbox import cause
+from db.database import Sessions
+from db.models import Lease, utcnow
+from db.repositories import _insert
+
+log = logging.getLogger(__name__)
+
+
+def worker_name(role: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{role}:{id(object()):x}"[:64]
+
+
+class LostClaim(Exception):
+    """Another worker took the update over (our lease ran out): our work is rolled back."""
+
+
+class PollerLease:
+    """Only one process polls Telegram at a time (two would end each other's polls with
+    409 Conflict). The lease is a row renewed on every poll; a dead holder's runs out."""
+
+    def __init__(self, sessions: Sessions, holder: str, ttl: dt.timedelta):
+        self._sessions = sessions
+        self.holder = holder
+        self.ttl = ttl
+
+    async def hold(self) -> bool:
+        now = utcnow()
+        async with self._sessions.apart() as session:
+            insert = _insert(session)
+            await session.execute(
+                insert(Lease)
+                .values(name="poller", holder=self.holder, until=now + self.ttl)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            result = await session.execute(
+                update(Lease)
+                .where(
+                    Lease.name == "poller",
+                    (Lease.holder == self.holder) | (Lease.until < now),
+                )
+                .values(holder=self.holder, until=now + self.ttl)
+            )
+            return result.rowcount == 1
+
+    async def let_go(self) -> None:
+        async with self._sessions.apart() as session:
+            await session.execute(
+                update(Lease)
+                .where(Lease.name == "poller", Lease.holder == self.holder)
+                .values(until=utcnow() - dt.timedelta(seconds=1))
+            )
+
+    async def holder_now(self) -> str | None:
+        async with self._sessions.apart() as session:
+            return await session.scalar(select(Lease.holder).where(Lease.name == "poller"))
+
+
+Fallback = Callable[[Update], Awaitable[None]]
+
+
+class Intake:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        inbox: Inbox,
+        sessions: Sessions,
+        fallback: Fallback,
+        on_done: Callable[[], None],
+        workers: int = 1,
+    ):
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.inbox = inbox
+        self.sessions = sessions
+        self.fallback = fallback
+        self.on_done = on_done
+        self.workers = workers
+        self.name = worker_name("worker")
+        self.wake = asyncio.Event()
+        self.handled = 0
+
+    # -- in ---------------------------------------------------------------------------------
+    async def store(self, updates: list[dict[str, Any]]) -> None:
+        await self.inbox.store(updates)
+        self.wake.set()
+
+    async def poll(
+        self,
+        stopping: asyncio.Event,
+        lease: PollerLease,
+        timeout: int,
+        allowed_updates: list[str],
+    ) -> None:
+        offset: int | None = None
+        failures = 0
+        while not stopping.is_set():
+            try:
+                if not await lease.hold():
+                    offset = None  # another process polls; take over if its lease runs out
+                    await _sleep(stopping, min(lease.ttl.total_seconds() / 3, 5.0))
+                    continue
+                call = GetUpdates(offset=offset, timeout=timeout, allowed_updates=allowed_updates)
+                updates = await self.bot(call, request_timeout=timeout + 10)
+                if updates:
+                    raw = [
+                        u.model_dump(mode="json", by_alias=True, exclude_none=True) for u in updates
+                    ]
+                    await self.store(raw)  # only then may the next call confirm them
+                    offset = max(u.update_id for u in updates) + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except TelegramConflictError:
+                log.warning("another getUpdates or a webhook is active: waiting")
+                await _sleep(stopping, 5.0)
+            except TelegramRetryAfter as exc:
+                await _sleep(stopping, float(exc.retry_after))
+            except (TelegramAPIError, OSError, TimeoutError) as exc:
+                failures += 1
+                wait = min(2.0**failures, 30.0)
+                log.warning("getUpdates failed (%s): again in %.0fs", type(exc).__name__, wait)
+                await _sleep(stopping, wait)
+            except Exception:  # the database is away for a moment: nothing confirmed
+                failures += 1
+                log.exception("storing updates failed")
+                await _sleep(stopping, min(2.0**failures, 30.0))
+
+    def webhook_handler(self, secret: str | None):  # type: ignore[no-untyped-def]
+        async def handle(request: web.Request) -> web.Response:
+            if secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+                return web.Response(status=401)
+            try:
+                body = await request.json()
+            except ValueError:
+                return web.Response(status=400)
+            if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+                return web.Response(status=400)
+            await self.store([body])  # a failure answers 500: Telegram sends it again
+            return web.Response(status=200)
+
+        return handle
+
+    # -- handling ---------------------------------------------------------------------------
+    async def work(self, stopping: asyncio.Event) -> None:
+        """Run `workers` workers until `stopping`; each finishes the update it has."""
+        await asyncio.gather(*(self._worker(stopping) for _ in range(self.workers)))
+        await self.inbox.release(self.name)
+
+    async def _worker(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                claimed = await self.inbox.claim(self.name)
+            except Exception:
+                log.exception("claiming an update failed")
+                await _sleep(stopping, 1.0)
+                continue
+            if claimed is None:
+                self.wake.clear()
+                waiters = [
+                    asyncio.ensure_future(self.wake.wait()),
+                    asyncio.ensure_future(stopping.wait()),
+                ]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.wait(waiters, return_when="FIRST_COMPLETED"), 0.5
+                    )
+                for waiter in waiters:
+                    waiter.cancel()
+                continue
+            await self.handle(claimed)
+
+    async def handle(self, claimed: Claimed) -> None:
+        token = cause.set(claimed.update_id)
+        try:
+            update_ = Update.model_validate(claimed.raw, context={"bot": self.bot})
+            async with self.sessions.unit():
+                await self.dispatcher.feed_update(self.bot, update_)
+                if not await self.inbox.done(claimed.update_id, self.name):
+                    raise LostClaim(claimed.update_id)
+            self.handled += 1
+            self.on_done()
+        except LostClaim:
+            log.warning("update %s was taken over by another worker", claimed.update_id)
+        except Exception as exc:
+            log.error("update %s failed: %s", claimed.update_id, type(exc).__name__, exc_info=exc)
+            attempts = await self.inbox.failed(claimed.update_id, self.name, type(exc).__name__)
+            if attempts >= MAX_ATTEMPTS:
+                await self._give_up(claimed)
+        finally:
+            cause.reset(token)
+
+    async def _give_up(self, claimed: Claimed) -> None:
+        """The last attempt failed: what the person sent goes to a human."""
+        try:
+            update_ = Update.model_validate(claimed.raw, context={"bot": self.bot})
+            async with self.sessions.unit():
+                await self.inbox.give_up(claimed.update_id)
+                await self.fallback(update_)
+            self.on_done()
+        except Exception as exc:
+            log.error("update %s: fallback failed: %s", claimed.update_id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await self.inbox.give_up(claimed.update_id)
+
+
+async def _sleep(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
