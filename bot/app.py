@@ -190,7 +190,7 @@ class Komek:
         lines = [_o("Content change refused; the bot keeps the last good content:")]
         lines += [str(p) for p in problems[:20]]
         async with self.sessions.unit():
-            await self.helpdesk.notify("\n".join(lines)[:4000].replace("<", "‹"))
+            await self.helpdesk.notify("\n".join(lines)[:4000], html=False)
         self.sender.wake.set()
 
     async def _set_commands(self) -> None:

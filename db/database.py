@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -21,13 +22,17 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+# What people write passes through SQL parameters: never into logs or error messages.
+# (aiosqlite logs every call with its parameters at DEBUG; SQLAlchemy's engine logs hide them.)
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+
 
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -47,7 +52,7 @@ def make_engine(url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 _unit: ContextVar[AsyncSession | None] = ContextVar("komek_unit_of_work", default=None)

@@ -73,9 +73,9 @@ class Helpdesk:
     def _o(self):  # type: ignore[no-untyped-def]
         return self.catalogs.operator(self.operator_lang)
 
-    async def notify(self, text: str, urgent: bool = False) -> None:
+    async def notify(self, text: str, urgent: bool = False, html: bool = True) -> None:
         """A message for everyone on duty, in the group's General topic."""
-        await self.outbox.to_general(text, priority=URGENT if urgent else 0)
+        await self.outbox.to_general(text, priority=URGENT if urgent else 0, html=html)
 
     # -- a person asks for a human ----------------------------------------------------------
     async def open(

@@ -472,7 +472,7 @@ class Outbox:
 
     async def move_group(self, old: int, new: int) -> None:
         """The group migrated: pending rows follow it."""
-        async with self._sessions.apart() as session:
+        async with self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.state == "pending", OutboxMessage.chat_id == old)

@@ -24,7 +24,11 @@ class Budget:
     def __init__(self, enabled: bool = True, redis_url: str | None = None):
         self.enabled = enabled
         storage: Storage = (
-            RedisStorage(redis_url.replace("redis://", "async+redis://", 1), key_prefix="komek")
+            RedisStorage(
+                redis_url.replace("redis", "async+redis", 1),
+                implementation="redispy",
+                key_prefix="komek",
+            )
             if redis_url
             else MemoryStorage()
         )

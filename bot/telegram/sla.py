@@ -45,6 +45,21 @@ async def check_once(
     return len(announce), len(returned)
 
 
+async def check(
+    sessions: Sessions,
+    helpdesk: Helpdesk,
+    queue: Queue,
+    waiting: dt.timedelta,
+    silent: dt.timedelta,
+    wrote: Callable[[], None] = lambda: None,
+) -> tuple[int, int]:
+    """One round in a unit of work of its own; `wrote` wakes the sender."""
+    async with sessions.unit():
+        counts = await check_once(helpdesk, queue, waiting, silent)
+    wrote()
+    return counts
+
+
 async def watch(
     sessions: Sessions,
     helpdesk: Helpdesk,
@@ -57,8 +72,6 @@ async def watch(
     while True:
         await asyncio.sleep(every)
         try:
-            async with sessions.unit():
-                await check_once(helpdesk, queue, waiting, silent)
-            wrote()
+            await check(sessions, helpdesk, queue, waiting, silent, wrote)
         except Exception:  # the next round tries again
             log.exception("service-level check failed")

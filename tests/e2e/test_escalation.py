@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import ROOT
 from bot.core.i18n import Catalogs
+from bot.knowledge import KnowledgeStore
 from tests.e2e.harness import Person, button_data, eventually
 from tests.e2e.test_conversation import start
 
@@ -138,14 +139,12 @@ async def test_media_without_a_ticket_can_be_sent_to_a_person(bot, person, clien
     assert voice["voice"]["file_id"]
 
 
-async def test_two_bot_processes_sharing_redis_open_one_topic(settings, knowledge, client):
-    """Two processes (webhooks behind a balancer) get one person's two messages at once."""
+async def test_two_bot_processes_share_the_work_and_open_one_topic(settings, knowledge, client):
+    """Two processes on one database (and Redis for the sending budget): one polls, both
+    handle and send; one person's two urgent messages at once still make one topic."""
     import os
 
-    from aiogram.types import Update
-
-    from bot.app import Komek
-    from bot.knowledge import KnowledgeStore
+    from tests.e2e.harness import Running
 
     url = os.environ.get("KOMEK_TEST_REDIS_URL")
     if not url:
@@ -153,29 +152,28 @@ async def test_two_bot_processes_sharing_redis_open_one_topic(settings, knowledg
             pytest.fail("CI must set KOMEK_TEST_REDIS_URL (.ci/run starts Redis)")
         pytest.skip("Redis tests run in CI (set KOMEK_TEST_REDIS_URL to run here)")
     shared = settings.model_copy(update={"redis_url": url})
-    # Two processes fed by webhooks: no polling, each update goes to one of them.
-    first = await Komek.create(shared, store=KnowledgeStore(shared.content_dir, knowledge))
-    second = await Komek.create(shared, store=KnowledgeStore(shared.content_dir, knowledge))
+    first = Running(shared, KnowledgeStore(shared.content_dir, knowledge))
+    second = Running(shared, KnowledgeStore(shared.content_dir, knowledge))
+    await first.start()
+    await second.start()
     try:
         await client.create_user(5601)
         sent = [
             await client.user_sends_text(5601, text)
             for text in ("хозяин забрал паспорт", "не отдают паспорт уже месяц")
         ]
-        updates = [
-            Update.model_validate({"update_id": 990000 + i, "message": message})
-            for i, message in enumerate(sent)
-        ]
-        await asyncio.gather(
-            first.dispatcher.feed_update(first.bot, updates[0]),
-            second.dispatcher.feed_update(second.bot, updates[1]),
-        )
-        [topic] = await client.topics()
-        found = await client.messages(client.operator_chat_id, thread_id=topic["message_thread_id"])
-        assert {m.get("text") for m in sent} <= {m.get("text") for m in found}
+        [topic] = await eventually(client.topics)
+        thread = topic["message_thread_id"]
+
+        async def both_copied() -> bool:
+            found = await client.messages(client.operator_chat_id, thread_id=thread)
+            return {m.get("text") for m in sent} <= {m.get("text") for m in found}
+
+        assert await eventually(both_copied)
+        assert len(await client.topics()) == 1
     finally:
-        await first.close()
-        await second.close()
+        await first.stop()
+        await second.stop()
 
 
 async def test_delete_my_data_removes_the_conversation_everywhere(bot, person, client):

@@ -255,19 +255,23 @@ async def _rated(bot):
     return (await ticket_row(bot)).rating == 5
 
 
+async def _in_general(client, text: str) -> bool:
+    return any(text in (m.get("text") or "") for m in await general(client))
+
+
 async def test_service_levels_announce_and_return_tickets(bot, person, client):
     await client.add_operator(OPERATOR)
     topic, header = await open_ticket(person, client)
     komek = bot.komek
-    announced, returned = await sla.check_once(
-        komek.relay, komek.queue, dt.timedelta(0), dt.timedelta(hours=1)
+    announced, returned = await sla.check(
+        komek.sessions, komek.helpdesk, komek.queue, dt.timedelta(0), dt.timedelta(hours=1)
     )
     assert (announced, returned) == (1, 0)
-    assert any("ждёт" in m["text"] for m in await general(client))
+    assert await eventually(lambda: _in_general(client, "ждёт"))
     await client.operator_presses(OPERATOR, header["message_id"], "take:1")
     await eventually(lambda: _status(bot, 1, "taken"))
-    announced, returned = await sla.check_once(
-        komek.relay, komek.queue, dt.timedelta(hours=1), dt.timedelta(0)
+    announced, returned = await sla.check(
+        komek.sessions, komek.helpdesk, komek.queue, dt.timedelta(hours=1), dt.timedelta(0)
     )
     assert (announced, returned) == (0, 1)
     assert (await ticket_row(bot)).status == "waiting"
@@ -281,12 +285,17 @@ async def test_reopened_when_the_person_asks_again_within_days(bot, person, clie
     await eventually(lambda: _has(client, header["message_id"], "cla:1-answered"))
     await client.operator_presses(OPERATOR, header["message_id"], "cla:1-answered")
     await eventually(lambda: _status(bot, 1, "closed"))
+    await eventually(lambda: _asked_for_rating(person))
     [menu] = await person.says("/menu")
     await person.press(menu, "h:-", new_messages=1)
     await eventually(lambda: _status(bot, 1, "waiting"))
     assert len(await client.topics()) == 1
     assert [k for k, _ in await events(bot)][-1] == "reopened"
     assert topic
+
+
+async def _asked_for_rating(person) -> bool:
+    return any("r:1-5" in button_data(m) for m in await person.bot_messages())
 
 
 async def test_waiting_person_is_told_their_place_and_office_hours(settings, knowledge, client):
@@ -331,7 +340,7 @@ async def test_group_migration_is_followed(bot, person, client):
     await person.press(menu, "h:-", new_messages=1)
     [topic] = await eventually(lambda: client.topics(new_id))
     assert topic["name"].startswith("#1")
-    assert bot.komek.relay.group_id == new_id
+    assert bot.komek.helpdesk.group.id == new_id
 
 
 async def test_media_and_albums_both_ways(bot, person, client):
