@@ -152,6 +152,7 @@ def world_info(world: World) -> dict[str, Any]:
         "groups": [chat_info(world, c) for c in world.chats.values() if c.user is None],
         "webhook": {"url": hook.url, "last_error_message": hook.last_error_message},
         "pending_updates": len(world.updates.items),
+        "polling": world.updates.waiting,
         "version": world.changes.version,
     }
 
