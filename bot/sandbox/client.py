@@ -282,6 +282,14 @@ class SandboxClient:
     async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         return await self.request("GET", "/calls", params={"method": method})
 
+    async def send_log(
+        self, chat_id: int | None = None, *, since: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Every successful call that put something in a chat, oldest first:
+        ``{"at", "chat_id", "thread_id", "method", "messages"}`` (``at`` is time.time()).
+        Feed it to :func:`bot.sandbox.rates.check_limits`."""
+        return await self.request("GET", "/send_log", params={"chat_id": chat_id, "since": since})
+
     async def callback_answers(self) -> list[dict[str, Any]]:
         return await self.request("GET", "/callback_answers")
 

@@ -16,6 +16,7 @@ from bot.sandbox.api import WORLD_KEY
 from bot.sandbox.errors import ApiError
 from bot.sandbox.faults import Delay, Fault
 from bot.sandbox.models import Chat, User
+from bot.sandbox.sendlog import send_log
 from bot.sandbox.state import GENERAL_THREAD_ID, World
 
 routes = web.RouteTableDef()
@@ -320,6 +321,19 @@ async def list_calls(request: web.Request) -> Any:
     name = (request.query.get("method") or "").lower()
     since = opt_int(request.query, "since") or 0
     return [c for c in calls[since:] if not name or c["method"].lower() == name]
+
+
+@routes.get("/control/send_log")
+@guarded
+async def get_send_log(request: web.Request) -> Any:
+    """Successful calls that put something in a chat: ``at`` (time.time()), ``chat_id``,
+    ``thread_id``, ``method``, ``messages``; ``chat_id`` and ``since`` (a time) filter."""
+    since = request.query.get("since")
+    return send_log(
+        request.app[WORLD_KEY].calls,
+        chat_id=opt_int(request.query, "chat_id"),
+        since=None if since in (None, "", "null") else float(since),
+    )
 
 
 @routes.get("/control/callback_answers")

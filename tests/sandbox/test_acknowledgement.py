@@ -163,6 +163,27 @@ async def test_new_poll_ends_a_dead_long_poll_without_losing_updates(
     assert [u["update_id"] for u in await people.pending_updates()] == [update.update_id]
 
 
+async def test_call_whose_client_went_away_still_takes_effect(
+    people: SandboxClient, sandbox: Sandbox
+):
+    """Telegram sends a message even if nobody reads the answer; the call log says so."""
+    await people.slow_down("sendMessage", 1.0, times=1)
+    _, writer = await raw_request(
+        sandbox, f"/bot{TOKEN}/sendMessage?chat_id={USER}&text=yetib%20keldi"
+    )
+
+    async def delay_taken() -> bool:
+        return not (await people.request("GET", "/faults"))["delays"]
+
+    await until(delay_taken, "the call to start")
+    await drop(writer)
+    [message] = await people.wait_for_messages(USER, timeout=10)
+    assert message["text"] == "yetib keldi"
+    [call] = await people.calls("sendMessage")
+    assert call["ok"] and call["client_gone"] is True
+    assert [entry["method"] for entry in await people.send_log(USER)] == ["sendMessage"]
+
+
 async def _polling(client: SandboxClient) -> bool:
     return (await client.state())["polling"] > 0
 
