@@ -370,7 +370,19 @@ async def list_faults(request: web.Request) -> Any:
 @routes.post("/control/faults")
 @guarded
 async def add_fault(request: web.Request) -> Any:
+    """Add a fault. It ends after ``times`` failed calls or ``for_seconds``, whichever comes
+    first. Without ``times`` it fails one call, or, with ``for_seconds``, ``until_cleared``
+    or a ``probability`` below 1, every matching call until its time is up or it is cleared.
+    """
     data = await body_of(request)
+    probability = float(data.get("probability") if data.get("probability") is not None else 1)
+    for_seconds = data.get("for_seconds")
+    times = opt_int(data, "times")
+    if data.get("until_cleared"):
+        if times is not None:
+            raise ValueError("times and until_cleared exclude each other")
+    elif times is None and for_seconds is None and probability >= 1:
+        times = 1
     fault = Fault(
         method=str(data["method"]),
         error_code=int(data["error_code"]),
@@ -378,7 +390,10 @@ async def add_fault(request: web.Request) -> Any:
         retry_after=opt_int(data, "retry_after"),
         migrate_to_chat_id=opt_int(data, "migrate_to_chat_id"),
         chat_id=data.get("chat_id"),
-        times=int(data.get("times") or 1),
+        times=times,
+        probability=probability,
+        seed=opt_int(data, "seed") or 0,
+        for_seconds=None if for_seconds is None else float(for_seconds),
     )
     request.app[WORLD_KEY].faults.add(fault)
     return request.app[WORLD_KEY].faults.to_json()
