@@ -14,6 +14,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nlu.languages import OTHER, USER_LANGS
 
@@ -61,21 +62,32 @@ class LangGuess:
 
 
 class _Detectors:
-    """py3langid's model loads once (about 0.3 s), on first use."""
+    """py3langid's model loads once, on first use or by `load_models` (about 1 s: most of it
+    decompressing the model file; from the cache, 0.1 s)."""
 
     _lock = threading.Lock()
     _ident = None
 
     @classmethod
+    def load(cls, cache_dir: Path | None = None) -> None:
+        if cls._ident is not None:
+            return
+        with cls._lock:
+            if cls._ident is None:
+                from py3langid.langid import LanguageIdentifier
+
+                from nlu import cache
+
+                langs = [*_BASE, *_OTHERS]
+                key = cache.digest("py3langid", langs, cache.source_hash(), cache.versions())
+                cls._ident = cache.cached(
+                    cache_dir, "py3langid", key, LanguageIdentifier, lambda: _py3langid(langs)
+                )
+
+    @classmethod
     def py3langid(cls, text: str) -> dict[str, float]:
         if cls._ident is None:
-            with cls._lock:
-                if cls._ident is None:
-                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-                    ident.set_languages([*_BASE, *_OTHERS])
-                    cls._ident = ident
+            cls.load()
         return dict(cls._ident.rank(text))
 
     @staticmethod
@@ -91,6 +103,22 @@ class _Detectors:
         if code == "un":
             return "un", 0.0
         return code, (0.7 if reliable else 0.4) * percent / 100
+
+
+def _py3langid(langs: list[str]):  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(langs)
+    if hasattr(ident, "_full_model"):  # drop the other 120 languages: 28 MB less to pickle
+        ident._full_model = (ident.nb_ptc, ident.nb_pc, ident.nb_classes)
+    return ident
+
+
+def load_models(cache_dir: Path | None = None) -> None:
+    """Load the language models now rather than on the first message; with `cache_dir`,
+    py3langid's model is kept there (see `nlu.cache`)."""
+    _Detectors.load(cache_dir)
 
 
 def _letter_logs(text: str) -> dict[str, float]:

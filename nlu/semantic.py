@@ -107,6 +107,15 @@ class SemanticScorer:
         self._starts = self.index.starts
         self.centroids = self._centroids(np.ones(len(texts), dtype=bool))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (`nlu.cache`) without the embedder, a native model that does not pickle:
+        it is loaded again (`load_embedder`) when the scorer is unpickled."""
+        return {**self.__dict__, "embedder": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.embedder = load_embedder()
+
     def _centroids(self, keep: np.ndarray) -> np.ndarray:
         sums = np.zeros((len(self.ids), self.vectors.shape[1]), dtype=np.float32)
         np.add.at(sums, self._labels[keep], self.vectors[keep])

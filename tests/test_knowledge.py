@@ -1,31 +1,332 @@
-"""Reloading content: an edited answer is served without rebuilding the classifier; an edited
-example question rebuilds it."""
+"""Loading content: reloads rebuild the classifier only when its inputs change, and a restart
+takes the checked content and the built classifier from the cache folder (nlu.cache).
+
+One real build of the seed content fills a cache folder for the module; the tests work on
+copies of it and count the builds and checks that happen."""
 
 from __future__ import annotations
 
+import logging
+import os
+import pickle
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+import bot.knowledge
 from bot.config import ROOT
-from bot.knowledge import load_knowledge
+from bot.content.problems import ContentInvalid
+from bot.core.engine import Knowledge
+from bot.knowledge import CHECK_SOURCES, KnowledgeStore, content_key, load_knowledge
+from nlu import cache, langid
+from nlu.classifier import Classifier
+
+MESSAGES = [
+    ("сколько стоит патент в месяц", "ru"),
+    ("паспортымды кожайын алып койды", "ky"),
+    ("ro'yxatdan qanday o'taman", "uz"),
+    ("патент канча турат", "ky"),
+    ("какая погода завтра", "ru"),
+    ("ИИН кайдан алам", "kk"),
+]
 
 
-def test_reload_rebuilds_the_classifier_only_when_its_inputs_change(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    first = load_knowledge(content)
+def _add_example(content: Path, entry: str, example: str) -> None:
     ru = content / "faq" / "ru.yaml"
     text = ru.read_text(encoding="utf-8")
-    at = text.index("answer: |\n", text.index("  iin:")) + len("answer: |\n")
-    ru.write_text(text[:at] + "      ОБНОВЛЕНО сегодня.\n" + text[at:], encoding="utf-8")
+    at = text.index("examples:\n", text.index(f"  {entry}:")) + len("examples:\n")
+    ru.write_text(text[:at] + f'      - "{example}"\n' + text[at:], encoding="utf-8")
 
-    answer_edited = load_knowledge(content, previous=first)
+
+def _edit_answer(content: Path, entry: str, line: str) -> None:
+    ru = content / "faq" / "ru.yaml"
+    text = ru.read_text(encoding="utf-8")
+    at = text.index("answer: |\n", text.index(f"  {entry}:")) + len("answer: |\n")
+    ru.write_text(text[:at] + f"      {line}\n" + text[at:], encoding="utf-8")
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.build = 0
+        self.check = 0
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Knowledge]:
+    """A cache folder filled by loading the seed content once, and what was loaded."""
+    cache_dir = tmp_path_factory.mktemp("seeded") / "nlu-cache"
+    langid._Detectors._ident = None  # loaded by an earlier test: load (and cache) it again
+    return cache_dir, load_knowledge(ROOT / "content", cache_dir=cache_dir)
+
+
+@pytest.fixture
+def cache_dir(seeded: tuple[Path, Knowledge], tmp_path: Path) -> Path:
+    copy = tmp_path / "nlu-cache"
+    shutil.copytree(seeded[0], copy)
+    return copy
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch, seeded: tuple[Path, Knowledge]) -> Iterator[Calls]:
+    """Counts `Classifier.build` and the content check. A build returns the seed's
+    classifier at once: these tests are about whether it happens, not what it makes."""
+    counted = Calls()
+    seed = seeded[1].classifier
+    real_check = bot.knowledge.check_content
+
+    def build(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.build += 1
+        return seed
+
+    def check(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counted.check += 1
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(Classifier, "build", build)
+    monkeypatch.setattr(bot.knowledge, "check_content", check)
+    yield counted
+
+
+def test_reload_rebuilds_the_classifier_only_when_its_inputs_change(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    first = load_knowledge(content, cache_dir=cache_dir)
+    _edit_answer(content, "iin", "ОБНОВЛЕНО сегодня.")
+
+    answer_edited = load_knowledge(content, previous=first, cache_dir=cache_dir)
     assert "ОБНОВЛЕНО сегодня." in answer_edited.content.entries["iin"].texts["ru"].answer
     assert answer_edited.classifier is first.classifier
 
-    text = ru.read_text(encoding="utf-8")
-    at = text.index("examples:\n", text.index("  iin:")) + len("examples:\n")
-    ru.write_text(text[:at] + '      - "фиолетовый слон танцует"\n' + text[at:], encoding="utf-8")
-    example_added = load_knowledge(content, previous=answer_edited)
+    _add_example(content, "iin", "фиолетовый слон танцует")
+    example_added = load_knowledge(content, previous=answer_edited, cache_dir=cache_dir)
     assert example_added.classifier is not first.classifier
     assert example_added.classifier.classify("фиолетовый слон танцует").intent == "iin"
+
+
+def _files(cache_dir: Path, kind: str) -> list[Path]:
+    return sorted(cache_dir.glob(f"{kind}-*.pkl"))
+
+
+def test_a_restart_takes_content_and_classifier_from_the_cache(
+    seeded: tuple[Path, Knowledge], cache_dir: Path, calls: Calls
+) -> None:
+    assert len(_files(cache_dir, "classifier-tfidf")) == 1
+    assert len(_files(cache_dir, "content")) == 1
+    assert len(_files(cache_dir, "py3langid")) == 1
+    store = KnowledgeStore(ROOT / "content", cache_dir=cache_dir)
+    assert (calls.build, calls.check) == (0, 0)
+    built = seeded[1]
+    loaded = store.current()
+    assert loaded.classifier is not built.classifier  # unpickled, not the same object
+    assert loaded.content == built.content
+    for text, lang in MESSAGES:
+        assert loaded.classifier.classify(text, lang) == built.classifier.classify(text, lang)
+
+
+def test_a_copy_of_the_content_elsewhere_has_the_same_key(cache_dir: Path, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    assert content_key(content) == content_key(ROOT / "content")
+
+
+def test_an_edited_answer_is_checked_and_keeps_the_cached_classifier(
+    cache_dir: Path, calls: Calls, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    _edit_answer(content, "iin", "ОБНОВЛЕНО сегодня.")
+    knowledge = load_knowledge(content, cache_dir=cache_dir)
+    assert (calls.check, calls.build) == (1, 0)
+    assert "ОБНОВЛЕНО сегодня." in knowledge.content.entries["iin"].texts["ru"].answer
+    load_knowledge(content, cache_dir=cache_dir)  # and now that content is cached too
+    assert (calls.check, calls.build) == (1, 0)
+
+
+def test_an_edited_example_is_checked_and_rebuilds_the_classifier(
+    cache_dir: Path, calls: Calls, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    _add_example(content, "iin", "фиолетовый слон танцует")
+    load_knowledge(content, cache_dir=cache_dir)
+    assert (calls.check, calls.build) == (1, 1)
+    assert len(_files(cache_dir, "classifier-tfidf")) == 2
+    load_knowledge(content, cache_dir=cache_dir)
+    assert (calls.check, calls.build) == (1, 1)
+
+
+def test_content_with_errors_is_never_cached(cache_dir: Path, calls: Calls, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    entries = content / "entries.yaml"
+    entries.write_text(entries.read_text(encoding="utf-8") + "\n  - [broken\n", encoding="utf-8")
+    for attempt in (1, 2):
+        with pytest.raises(ContentInvalid):
+            load_knowledge(content, cache_dir=cache_dir)
+        assert calls.check == attempt
+    assert len(_files(cache_dir, "content")) == 1  # the seed's only
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage", "truncated", "empty", "another type", "writable by others", "missing"],
+)
+def test_a_bad_cache_file_is_rebuilt_with_a_log_line(
+    damage: str, cache_dir: Path, calls: Calls, caplog: pytest.LogCaptureFixture
+) -> None:
+    [path] = _files(cache_dir, "classifier-tfidf")
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not a pickle at all")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "another type":
+        path.write_bytes(pickle.dumps({"not": "a classifier"}))
+    elif damage == "writable by others":
+        path.chmod(0o666)
+    else:
+        path.unlink()
+    with caplog.at_level(logging.INFO, logger="nlu.cache"):
+        knowledge = load_knowledge(ROOT / "content", cache_dir=cache_dir)
+    assert calls.build == 1
+    assert knowledge.classifier.classify("сколько стоит патент", "ru").intent is not None
+    if damage != "missing":
+        assert f"{path.name}" in caplog.text and "rebuilding" in caplog.text
+    assert "building the tfidf classifier" in caplog.text
+    [rebuilt] = _files(cache_dir, "classifier-tfidf")  # written again, safely
+    assert rebuilt == path and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert cache.read(path, Classifier) is not None
+
+
+def test_a_cache_file_of_another_user_is_not_loaded(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    [path] = _files(cache_dir, "classifier-tfidf")
+    monkeypatch.setattr(os, "getuid", lambda: path.stat().st_uid + 1)
+    with caplog.at_level(logging.WARNING, logger="nlu.cache"):
+        assert cache.read(path, Classifier) is None
+    assert "belongs to another user" in caplog.text
+
+
+def test_an_unwritable_cache_folder_serves_without_a_cache(
+    calls: Calls, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    with caplog.at_level(logging.WARNING, logger="nlu.cache"):
+        knowledge = load_knowledge(ROOT / "content", cache_dir=blocker / "nlu-cache")
+    assert knowledge.content.entries
+    assert "cannot write" in caplog.text
+
+
+def test_the_key_changes_with_the_nlu_source(
+    cache_dir: Path, calls: Calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "nlu"
+    shutil.copytree(cache.NLU_DIR, source, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache.source_hash(source) == cache.source_hash()
+    examples = [("iin", "ru", "где получить ИИН")]
+    before = cache.classifier_key(examples, ["iin"], None, "tfidf")
+    assert before == cache.classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash())
+    with (source / "scoring.py").open("a", encoding="utf-8") as f:
+        f.write("\n# a change of the code\n")
+    assert cache.source_hash(source) != cache.source_hash()
+    assert (
+        cache.classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash(source)) != before
+    )
+    assert cache.classifier_key(examples, ["iin"], None, "semantic") != before
+    assert cache.classifier_key(examples, ["iin", "x"], None, "tfidf") != before
+    assert cache.classifier_key(examples, ["iin"], {"ru": ["помогите"]}, "tfidf") != before
+
+    content_before = content_key(ROOT / "content")
+    monkeypatch.setattr(cache, "NLU_DIR", source)
+    assert content_key(ROOT / "content") != content_before
+    load_knowledge(ROOT / "content", cache_dir=cache_dir)
+    assert (calls.check, calls.build) == (1, 1)
+
+
+def test_the_key_changes_with_the_offtopic_data(tmp_path: Path) -> None:
+    source = tmp_path / "nlu"
+    shutil.copytree(cache.NLU_DIR, source, ignore=shutil.ignore_patterns("__pycache__"))
+    with (source / "offtopic.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n# another off-topic message\n")
+    assert cache.source_hash(source) != cache.source_hash()
+
+
+def test_the_content_key_covers_every_module_the_check_imports() -> None:
+    code = (
+        "import sys, bot.content.check\n"
+        "for m in sorted(sys.modules):\n"
+        "    file = getattr(sys.modules[m], '__file__', None)  # None: a namespace package\n"
+        "    if m.split('.')[0] in ('bot', 'nlu', 'db') and file:\n"
+        "        print(file)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    covered = {p.resolve() for pattern in CHECK_SOURCES for p in ROOT.glob(pattern)}
+    covered |= set(cache.NLU_DIR.glob("*.py"))
+    imported = {Path(line).resolve() for line in result.stdout.split()}
+    assert imported and imported <= covered, sorted(map(str, imported - covered))
+
+
+def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
+    (tmp_path / "e5-vectors.npz").write_bytes(b"vectors")
+    for i in range(5):
+        cache.write(tmp_path, "classifier-tfidf", f"k{i}", i)
+        os.utime(cache.path_for(tmp_path, "classifier-tfidf", f"k{i}"), (i, i))
+    cache.write(tmp_path, "content", "c", "content")
+    crashed, writing = (tmp_path / f".classifier-tfidf-k{i}.pkl.x.tmp" for i in (5, 6))
+    crashed.write_bytes(b"half")
+    os.utime(crashed, (0, 0))
+    writing.write_bytes(b"half")
+    cache.prune(tmp_path, "classifier-tfidf")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [
+        ".classifier-tfidf-k6.pkl.x.tmp",
+        "classifier-tfidf-k2.pkl",
+        "classifier-tfidf-k3.pkl",
+        "classifier-tfidf-k4.pkl",
+        "content-c.pkl",
+        "e5-vectors.npz",
+    ]
+
+
+def test_py3langid_model_is_kept_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "паспортымды кожайын алып койды"
+    expected = langid.identify(text, "ky")
+    monkeypatch.setattr(langid._Detectors, "_ident", None)
+    langid.load_models(tmp_path)
+    [path] = _files(tmp_path, "py3langid")
+    monkeypatch.setattr(langid._Detectors, "_ident", None)
+    monkeypatch.setattr(langid, "_py3langid", lambda langs: pytest.fail("loaded again"))
+    langid.load_models(tmp_path)
+    assert langid.identify(text, "ky") == expected
+    assert langid.identify(text, "ky").scores == expected.scores
+    assert path.stat().st_size < 80 * 2**20
+
+
+def test_a_semantic_classifier_pickles_without_its_embedder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nlu.semantic
+    from tests.nlu.test_semantic import EXAMPLES, FakeEmbedder
+
+    classifier = Classifier.build(
+        EXAMPLES, {"passport_taken"}, backend="semantic", embedder=FakeEmbedder()
+    )
+    monkeypatch.setattr(nlu.semantic, "load_embedder", FakeEmbedder)
+    loaded = pickle.loads(pickle.dumps(classifier))
+    assert isinstance(loaded.scorer.embedder, FakeEmbedder)
+    for text in ("патент сколько стоит", "забрали паспорт"):
+        assert loaded.classify(text, "ru") == classifier.classify(text, "ru")

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from bot.sandbox import methods_chat, methods_edit, methods_send, methods_update
 from bot.sandbox.errors import NOT_FOUND, ApiError
 from bot.sandbox.params import Params, read_request
 from bot.sandbox.registry import lookup
+from bot.sandbox.sendlog import sent_to
 from bot.sandbox.state import World
 
 log = logging.getLogger("bot.sandbox.api")
@@ -23,26 +25,43 @@ CALL_LOG_LIMIT = 20_000
 
 
 def _record(
-    world: World, method: str, params: Params, body: dict[str, Any], started: float
+    world: World,
+    method: str,
+    params: Params,
+    body: dict[str, Any],
+    started: float,
+    client_gone: bool = False,
 ) -> None:
+    finished = time.time()
     entry: dict[str, Any] = {
         "method": method,
         "params": params.loggable(),
         "ok": body["ok"],
         "time": started,
-        "duration": round(time.time() - started, 4),
+        "duration": round(finished - started, 4),
     }
     if body["ok"]:
         entry["result"] = copy.deepcopy(body["result"])
+        target = sent_to(world, method, entry["params"], entry["result"])
+        if target is not None:
+            entry["sent"] = {"at": finished, **target}
     else:
         entry["error"] = {k: v for k, v in body.items() if k != "ok"}
+    if client_gone:
+        entry["client_gone"] = True
     world.calls.append(entry)
     if len(world.calls) > CALL_LOG_LIMIT:
         del world.calls[: len(world.calls) - CALL_LOG_LIMIT]
 
 
-async def call_method(world: World, name: str, params: Params) -> tuple[str, dict[str, Any]]:
-    """Run one Bot API call with faults, delays and the call log; return (method, body)."""
+async def call_method(
+    world: World, name: str, params: Params, client_gone: Callable[[], bool] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Run one Bot API call with faults, delays and the call log; return (method, body).
+
+    ``client_gone`` tells whether the caller's connection closed before the answer was
+    ready: the call still takes effect (as in Telegram) and its log entry says so.
+    """
     started = time.time()
     entry = lookup(name)
     canonical = entry[0] if entry else name
@@ -61,7 +80,8 @@ async def call_method(world: World, name: str, params: Params) -> tuple[str, dic
     except Exception:  # a sandbox bug: answer like a failing Telegram, keep serving
         log.exception("bot api %s crashed", canonical)
         body = ApiError(500, "Internal Server Error: sandbox failure").to_json()
-    _record(world, canonical, params, body, started)
+    gone = client_gone is not None and client_gone()
+    _record(world, canonical, params, body, started, gone)
     world.touch()
     if body["ok"]:
         log.debug("bot api %s ok chat=%s", canonical, params.raw.get("chat_id"))
@@ -70,13 +90,20 @@ async def call_method(world: World, name: str, params: Params) -> tuple[str, dic
     return canonical, body
 
 
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 async def handle_method(request: web.Request) -> web.Response:
     world = request.app[WORLD_KEY]
     try:
         params = await read_request(request)
     except ApiError as exc:
         return web.json_response(exc.to_json(), status=exc.error_code)
-    _, body = await call_method(world, request.match_info["method"], params)
+    _, body = await call_method(
+        world, request.match_info["method"], params, lambda: _client_gone(request)
+    )
     return web.json_response(body, status=200 if body["ok"] else body["error_code"])
 
 

@@ -282,6 +282,14 @@ class SandboxClient:
     async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         return await self.request("GET", "/calls", params={"method": method})
 
+    async def send_log(
+        self, chat_id: int | None = None, *, since: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Every successful call that put something in a chat, oldest first:
+        ``{"at", "chat_id", "thread_id", "method", "messages"}`` (``at`` is time.time()).
+        Feed it to :func:`bot.sandbox.rates.check_limits`."""
+        return await self.request("GET", "/send_log", params={"chat_id": chat_id, "since": since})
+
     async def callback_answers(self) -> list[dict[str, Any]]:
         return await self.request("GET", "/callback_answers")
 
@@ -297,10 +305,22 @@ class SandboxClient:
         description: str = "",
         retry_after: int | None = None,
         chat_id: int | None = None,
-        times: int = 1,
+        times: int | None = None,
         migrate_to_chat_id: int | None = None,
+        probability: float = 1.0,
+        seed: int = 0,
+        for_seconds: float | None = None,
+        until_cleared: bool = False,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` ("*" = any) fail with this error."""
+        """Make calls of ``method`` ("*" = any), optionally only to ``chat_id``, fail.
+
+        By default the next call fails. ``times`` fails that many calls; ``for_seconds``
+        fails every matching call for that long; ``until_cleared`` until
+        :meth:`clear_faults`; ``probability`` < 1 fails each matching call with that
+        probability (seeded by ``seed``) until cleared, or for ``times`` failures or
+        ``for_seconds``. A 429 carries ``parameters.retry_after`` (``retry_after``, default 1)
+        and the text ``Too Many Requests: retry after N`` unless ``description`` is given.
+        """
         body = {
             "method": method,
             "error_code": error_code,
@@ -309,8 +329,38 @@ class SandboxClient:
             "chat_id": chat_id,
             "times": times,
             "migrate_to_chat_id": migrate_to_chat_id,
+            "probability": probability,
+            "seed": seed,
+            "for_seconds": for_seconds,
+            "until_cleared": until_cleared,
         }
         await self.request("POST", "/faults", body)
+
+    async def random_429(
+        self,
+        method: str = "*",
+        probability: float = 0.1,
+        *,
+        seed: int = 0,
+        retry_after: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Until cleared, each matching call fails with ``429 Too Many Requests: retry after
+        N`` with ``probability``, drawn from a generator seeded with ``seed``."""
+        await self.inject_fault(
+            method,
+            error_code=429,
+            retry_after=retry_after,
+            chat_id=chat_id,
+            probability=probability,
+            seed=seed,
+            until_cleared=True,
+        )
+
+    async def faults(self) -> dict[str, Any]:
+        """``{"faults": [...], "delays": [...]}``: live faults with ``failed``/``passed``
+        counts, ``times`` left and ``expires_in`` seconds."""
+        return await self.request("GET", "/faults")
 
     async def clear_faults(self) -> None:
         await self.request("DELETE", "/faults")

@@ -16,6 +16,7 @@ from bot.sandbox.api import WORLD_KEY
 from bot.sandbox.errors import ApiError
 from bot.sandbox.faults import Delay, Fault
 from bot.sandbox.models import Chat, User
+from bot.sandbox.sendlog import send_log
 from bot.sandbox.state import GENERAL_THREAD_ID, World
 
 routes = web.RouteTableDef()
@@ -152,6 +153,7 @@ def world_info(world: World) -> dict[str, Any]:
         "groups": [chat_info(world, c) for c in world.chats.values() if c.user is None],
         "webhook": {"url": hook.url, "last_error_message": hook.last_error_message},
         "pending_updates": len(world.updates.items),
+        "polling": world.updates.waiting,
         "version": world.changes.version,
     }
 
@@ -321,6 +323,19 @@ async def list_calls(request: web.Request) -> Any:
     return [c for c in calls[since:] if not name or c["method"].lower() == name]
 
 
+@routes.get("/control/send_log")
+@guarded
+async def get_send_log(request: web.Request) -> Any:
+    """Successful calls that put something in a chat: ``at`` (time.time()), ``chat_id``,
+    ``thread_id``, ``method``, ``messages``; ``chat_id`` and ``since`` (a time) filter."""
+    since = request.query.get("since")
+    return send_log(
+        request.app[WORLD_KEY].calls,
+        chat_id=opt_int(request.query, "chat_id"),
+        since=None if since in (None, "", "null") else float(since),
+    )
+
+
 @routes.get("/control/callback_answers")
 @guarded
 async def list_callback_answers(request: web.Request) -> Any:
@@ -355,7 +370,19 @@ async def list_faults(request: web.Request) -> Any:
 @routes.post("/control/faults")
 @guarded
 async def add_fault(request: web.Request) -> Any:
+    """Add a fault. It ends after ``times`` failed calls or ``for_seconds``, whichever comes
+    first. Without ``times`` it fails one call, or, with ``for_seconds``, ``until_cleared``
+    or a ``probability`` below 1, every matching call until its time is up or it is cleared.
+    """
     data = await body_of(request)
+    probability = float(data.get("probability") if data.get("probability") is not None else 1)
+    for_seconds = data.get("for_seconds")
+    times = opt_int(data, "times")
+    if data.get("until_cleared"):
+        if times is not None:
+            raise ValueError("times and until_cleared exclude each other")
+    elif times is None and for_seconds is None and probability >= 1:
+        times = 1
     fault = Fault(
         method=str(data["method"]),
         error_code=int(data["error_code"]),
@@ -363,7 +390,10 @@ async def add_fault(request: web.Request) -> Any:
         retry_after=opt_int(data, "retry_after"),
         migrate_to_chat_id=opt_int(data, "migrate_to_chat_id"),
         chat_id=data.get("chat_id"),
-        times=int(data.get("times") or 1),
+        times=times,
+        probability=probability,
+        seed=opt_int(data, "seed") or 0,
+        for_seconds=None if for_seconds is None else float(for_seconds),
     )
     request.app[WORLD_KEY].faults.add(fault)
     return request.app[WORLD_KEY].faults.to_json()

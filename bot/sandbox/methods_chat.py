@@ -114,12 +114,25 @@ def _can_manage(world: World, chat: Chat) -> bool:
     return member.status == "creator" or bool(member.rights.get("can_manage_topics"))
 
 
-def _topic(world: World, chat: Chat, p: Params, need_rights: bool = True) -> Topic:
+# Texts of TDLib's ForumTopicManager (the Bot API lower-cases their first letter).
+NO_RIGHTS_TO_CREATE = "not enough rights to create a topic"
+NO_RIGHTS_TO_EDIT = "not enough rights to edit the topic"
+NO_RIGHTS_TO_CLOSE = "not enough rights to close or open the topic"
+
+
+def _topic(
+    world: World,
+    chat: Chat,
+    p: Params,
+    rights_error: str | None = "not enough rights to manage the topic",
+) -> Topic:
+    """The topic named by ``message_thread_id``; without can_manage_topics the bot may only
+    touch its own topics (else ``rights_error``; None: no rights needed)."""
     topic = chat.topics.get(p.get_int("message_thread_id") or 0)
     if topic is None or topic.deleted:
         raise bad_request("TOPIC_ID_INVALID")
-    if need_rights and topic.creator_id != world.bot.id and not _can_manage(world, chat):
-        raise bad_request("not enough rights to manage the topic")
+    if rights_error and topic.creator_id != world.bot.id and not _can_manage(world, chat):
+        raise bad_request(rights_error)
     return topic
 
 
@@ -127,7 +140,7 @@ def _topic(world: World, chat: Chat, p: Params, need_rights: bool = True) -> Top
 async def create_forum_topic(world: World, p: Params) -> dict[str, Any]:
     chat = _forum(world, p)
     if not _can_manage(world, chat):
-        raise bad_request("not enough rights to create a topic")
+        raise bad_request(NO_RIGHTS_TO_CREATE)
     name = (p.get_str("name") or "").strip()
     if not name:
         raise bad_request("TOPIC_TITLE_EMPTY")
@@ -157,7 +170,7 @@ def create_topic(
 @method("editForumTopic")
 async def edit_forum_topic(world: World, p: Params) -> bool:
     chat = _forum(world, p)
-    topic = _topic(world, chat, p)
+    topic = _topic(world, chat, p, NO_RIGHTS_TO_EDIT)
     edited: dict[str, Any] = {}
     name = p.get_str("name")
     if name is not None and name.strip() and name != topic.name:
@@ -174,7 +187,7 @@ async def edit_forum_topic(world: World, p: Params) -> bool:
 
 async def _set_closed(world: World, p: Params, closed: bool) -> bool:
     chat = _forum(world, p)
-    topic = _topic(world, chat, p)
+    topic = _topic(world, chat, p, NO_RIGHTS_TO_CLOSE)
     if topic.closed == closed:
         raise bad_request("TOPIC_NOT_MODIFIED")
     topic.closed = closed
@@ -204,7 +217,7 @@ def delete_topic(chat: Chat, topic: Topic) -> None:
 @method("deleteForumTopic")
 async def delete_forum_topic(world: World, p: Params) -> bool:
     chat = _forum(world, p)
-    topic = _topic(world, chat, p, need_rights=False)
+    topic = _topic(world, chat, p, rights_error=None)
     if not world.bot_member(chat).rights.get("can_delete_messages"):
         raise bad_request("CHAT_ADMIN_REQUIRED")
     delete_topic(chat, topic)

@@ -1,4 +1,19 @@
-"""The update queue (getUpdates / webhook source) and a change notifier for long-polls."""
+"""The update queue (getUpdates / webhook source) and a change notifier for long-polls.
+
+Acknowledgement follows telegram-bot-api (``Client::do_get_updates`` over TDLib's ``TQueue``):
+
+* an update is confirmed only by a later ``getUpdates`` whose ``offset`` is higher than its
+  ``update_id`` (or by a successful webhook delivery); handing it out confirms nothing, so an
+  update answered to a connection that died is returned again by the next call;
+* the offset is applied when the request arrives, before any long-poll wait, and again when
+  the wait ends (updates created meanwhile with a lower id are forgotten too);
+* no offset, ``0`` or an offset below the oldest pending update returns every pending update;
+  a negative offset ``-N`` forgets all but the newest N; an offset more than 10 beyond the
+  next ``update_id`` is ignored ("Specified from_id is in the future"): nothing is forgotten;
+* ``allowed_updates`` filters updates when they are created, so updates already pending are
+  still delivered after the filter changes ("this parameter doesn't affect updates created
+  before the call to getUpdates").
+"""
 
 from __future__ import annotations
 
@@ -11,6 +26,8 @@ from bot.sandbox.errors import ApiError
 
 # Update types delivered when allowed_updates is empty or was never given.
 DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# telegram-bot-api ignores an offset beyond the queue's tail by more than this.
+FUTURE_OFFSET_SLACK = 10
 POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -58,9 +75,17 @@ class UpdateQueue:
         self.allowed: list[str] = []
         self.notifier = Notifier()
         self.closing = False
+        self.waiting = 0  # getUpdates requests now in a long-poll wait
         self._poll_generation = 0
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update, unless the current ``allowed_updates`` excludes its type.
+
+        A filtered update gets no ``update_id`` (as in Telegram, it is never created); the
+        returned dict then has only the ``kind`` key.
+        """
+        if not self.is_allowed({kind: payload}):
+            return {kind: payload}
         update = {"update_id": self.next_id, kind: payload}
         self.next_id += 1
         self.items.append(update)
@@ -73,27 +98,23 @@ class UpdateQueue:
         return kind in allowed if allowed else kind not in DEFAULT_EXCLUDED
 
     def confirm(self, offset: int) -> None:
-        """Forget updates with ``update_id < offset``; a negative offset keeps the last -N."""
+        """Forget updates with ``update_id < offset``; a negative offset keeps the last -N.
+
+        An offset in the future (beyond the next ``update_id`` by more than
+        :data:`FUTURE_OFFSET_SLACK`) confirms nothing, as in telegram-bot-api.
+        """
         if offset < 0:
             self.items = self.items[offset:]
-        elif offset > 0:
+        elif 0 < offset <= self.next_id + FUTURE_OFFSET_SLACK:
             self.items = [u for u in self.items if u["update_id"] >= offset]
 
     def drop_all(self) -> None:
         self.items.clear()
         self.notifier.changed()
 
-    def deliverable(self, limit: int = 100, allowed: list[str] | None = None) -> list[dict]:
-        """Pending allowed updates; not-allowed ones at the head are discarded."""
-        result = []
-        for update in list(self.items):
-            if not self.is_allowed(update, allowed):
-                self.items.remove(update)
-                continue
-            result.append(update)
-            if len(result) >= limit:
-                break
-        return result
+    def deliverable(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The oldest pending updates, at most ``limit``; nothing is confirmed."""
+        return self.items[:limit]
 
     async def get_updates(
         self,
@@ -103,11 +124,16 @@ class UpdateQueue:
         allowed: list[str] | None,
         webhook_active: Callable[[], bool],
     ) -> list[dict[str, Any]]:
-        """getUpdates semantics, including long-poll and the "other request" conflict."""
+        """getUpdates semantics, including long-poll and the "other request" conflict.
+
+        Only ``offset`` confirms: what this call returns stays pending until a later call
+        confirms it, whether or not the caller ever reads the answer.
+        """
         if allowed is not None:
             self.allowed = allowed
-        if offset is not None:
-            self.confirm(offset)
+        offset = offset or 0
+        if offset < 0:
+            self.confirm(offset)  # resolved once: keep the newest -offset updates
         self._poll_generation += 1
         generation = self._poll_generation
         self.notifier.changed()  # lets an older long-poll notice it was superseded
@@ -115,9 +141,15 @@ class UpdateQueue:
         def ready() -> Any:
             if generation != self._poll_generation or webhook_active() or self.closing:
                 return True
+            if offset > 0:
+                self.confirm(offset)  # telegram-bot-api re-applies the offset on wake-up
             return self.deliverable(limit)
 
-        await self.notifier.wait_for(ready, poll_seconds)
+        self.waiting += 1
+        try:
+            await self.notifier.wait_for(ready, poll_seconds)
+        finally:
+            self.waiting -= 1
         if generation != self._poll_generation:
             raise ApiError(409, POLL_CONFLICT)
         if webhook_active():
@@ -126,4 +158,6 @@ class UpdateQueue:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        if offset > 0:
+            self.confirm(offset)
         return self.deliverable(limit)

@@ -46,7 +46,7 @@ class WebhookDeliverer:
             return True
         if not world.webhook.url:
             return []
-        return world.updates.deliverable(1, world.webhook.allowed_updates)
+        return world.updates.deliverable(1)
 
     async def _run(self) -> None:
         failures = 0

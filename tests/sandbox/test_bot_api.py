@@ -180,6 +180,24 @@ async def test_topic_rights_and_non_forum(bot: Bot, people: SandboxClient):
         await bot.send_message(absent["id"], "x")
 
 
+async def test_bot_without_topic_rights_gets_telegrams_texts(bot: Bot, people: SandboxClient):
+    """TDLib's ForumTopicManager texts; the bot may still manage the topics it created."""
+    weak = await people.create_group("Weak", bot_rights={"can_manage_topics": False})
+    with pytest.raises(TelegramBadRequest) as info:
+        await bot.create_forum_topic(weak["id"], "x")
+    assert info.value.message == "Bad Request: not enough rights to create a topic"
+    await people.add_operator(OPERATOR, chat_id=weak["id"], status="administrator")
+    theirs = await people.request(
+        "POST", f"/chats/{weak['id']}/topics", {"from_id": OPERATOR, "name": "Operator's"}
+    )
+    with pytest.raises(TelegramBadRequest) as info:
+        await bot.edit_forum_topic(weak["id"], theirs["message_thread_id"], name="y")
+    assert info.value.message == "Bad Request: not enough rights to edit the topic"
+    with pytest.raises(TelegramBadRequest) as info:
+        await bot.close_forum_topic(weak["id"], theirs["message_thread_id"])
+    assert info.value.message == "Bad Request: not enough rights to close or open the topic"
+
+
 async def test_media_upload_download_and_file_ids(bot: Bot, people: SandboxClient):
     data = png_bytes(100, 50)
     sent = await bot.send_photo(USER, BufferedInputFile(data, "map.png"), caption="xarita")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -13,7 +15,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.sandbox import SandboxClient
+from bot.sandbox import SandboxClient, SandboxError
 from tests.sandbox.conftest import OPERATOR, USER
 
 
@@ -126,3 +128,110 @@ async def test_slow_response_hits_client_timeout(bot: Bot, people: SandboxClient
     with pytest.raises(TelegramNetworkError, match="timeout"):
         await bot.send_message(USER, "x", request_timeout=1)
     assert await bot.send_message(USER, "fast", request_timeout=5)
+
+
+async def _failures(bot: Bot, chat_id: int, calls: int) -> list[int]:
+    """Send ``calls`` messages; the indexes of those that got a 429."""
+    failed = []
+    for i in range(calls):
+        try:
+            await bot.send_message(chat_id, f"x{i}")
+        except TelegramRetryAfter as exc:
+            assert exc.retry_after == 3
+            assert "Too Many Requests: retry after 3" in exc.message
+            failed.append(i)
+    return failed
+
+
+async def test_random_429_follow_the_seed(bot: Bot, people: SandboxClient):
+    await people.random_429("sendMessage", 0.3, seed=7, retry_after=3)
+    first = await _failures(bot, USER, 40)
+    assert 0 < len(first) < 40
+    [fault] = (await people.faults())["faults"]
+    assert (fault["failed"], fault["passed"]) == (len(first), 40 - len(first))
+    assert fault["times"] is None and fault["probability"] == 0.3
+    errors = [c["error"] for c in await people.calls("sendMessage") if not c["ok"]]
+    assert errors[0] == {
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 3",
+        "parameters": {"retry_after": 3},
+    }
+    assert len(errors) == len(first)
+    await people.clear_faults()
+    assert await _failures(bot, USER, 10) == []  # until cleared, and no longer
+
+    await people.random_429("sendMessage", 0.3, seed=7, retry_after=3)
+    assert await _failures(bot, USER, 40) == first  # same seed, same calls: same failures
+    await people.clear_faults()
+    await people.random_429("sendMessage", 0.3, seed=8, retry_after=3)
+    assert await _failures(bot, USER, 40) != first
+
+
+async def test_random_429_for_one_chat_or_any_method(bot: Bot, people: SandboxClient):
+    await people.create_user(USER + 1, "Boshqa")
+    await people.random_429("*", 0.5, seed=1, retry_after=3, chat_id=USER)
+    assert await _failures(bot, USER + 1, 20) == []
+    assert await _failures(bot, USER, 20) != []
+    failed_chat_calls = 0
+    for _ in range(20):
+        try:
+            await bot.get_chat(USER)
+        except TelegramRetryAfter:
+            failed_chat_calls += 1
+    assert 0 < failed_chat_calls < 20
+
+
+async def test_fault_until_cleared(bot: Bot, people: SandboxClient):
+    group = people.operator_chat_id
+    await people.inject_fault(
+        "createForumTopic",
+        error_code=400,
+        description="Bad Request: not enough rights to create a topic",
+        until_cleared=True,
+    )
+    for _ in range(5):
+        with pytest.raises(TelegramBadRequest) as info:
+            await bot.create_forum_topic(group, "Ticket")
+        assert info.value.message == "Bad Request: not enough rights to create a topic"
+    assert (await bot.send_message(group, "other methods work")).text
+    [fault] = (await people.faults())["faults"]
+    assert fault["failed"] == 5 and fault["times"] is None and fault["expires_in"] is None
+    await people.clear_faults()
+    assert (await bot.create_forum_topic(group, "Ticket")).name == "Ticket"
+
+
+async def test_fault_for_some_seconds(bot: Bot, people: SandboxClient):
+    group = people.operator_chat_id
+    await people.inject_fault("createForumTopic", error_code=400, for_seconds=60)
+    for _ in range(3):  # not only the next call: every call while it lasts
+        with pytest.raises(TelegramBadRequest, match="injected fault"):
+            await bot.create_forum_topic(group, "Ticket")
+    [fault] = (await people.faults())["faults"]
+    assert 0 < fault["expires_in"] <= 60 and fault["failed"] == 3
+    await people.clear_faults()
+
+    await people.inject_fault("createForumTopic", error_code=400, for_seconds=0.2)
+    with pytest.raises(TelegramBadRequest):
+        await bot.create_forum_topic(group, "Ticket")
+    await asyncio.sleep(0.3)
+    assert (await people.faults())["faults"] == []  # over: it is gone from the list
+    assert (await bot.create_forum_topic(group, "Ticket")).name == "Ticket"
+
+
+async def test_fault_ends_at_its_first_limit(bot: Bot, people: SandboxClient):
+    await people.inject_fault("sendMessage", error_code=500, for_seconds=60, times=2)
+    for _ in range(2):
+        with pytest.raises(TelegramServerError):
+            await bot.send_message(USER, "x")
+    assert await bot.send_message(USER, "ok")
+    assert (await people.faults())["faults"] == []
+
+
+async def test_bad_fault_requests_are_refused(people: SandboxClient):
+    with pytest.raises(SandboxError, match="probability"):
+        await people.inject_fault("sendMessage", error_code=429, probability=0)
+    with pytest.raises(SandboxError, match="exclude each other"):
+        await people.inject_fault("sendMessage", error_code=429, times=2, until_cleared=True)
+    with pytest.raises(SandboxError, match="for_seconds"):
+        await people.inject_fault("sendMessage", error_code=429, for_seconds=-1)
+    assert (await people.faults())["faults"] == []

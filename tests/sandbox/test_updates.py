@@ -64,14 +64,26 @@ async def test_second_poller_terminates_the_first(bot: Bot, people: SandboxClien
 
 
 async def test_allowed_updates_filter(bot: Bot, people: SandboxClient):
+    assert await bot.get_updates(allowed_updates=["message"]) == []
     await people.block_user(USER)
     await people.user_sends_text(USER, "qaytdim")  # writing again restarts the bot
-    updates = await bot.get_updates(allowed_updates=["message"])
-    assert [u.message.text for u in updates] == ["qaytdim"]  # my_chat_member ones dropped
-    await people.block_user(USER)
-    [update] = await bot.get_updates(offset=updates[-1].update_id + 1, allowed_updates=[])
+    updates = await bot.get_updates()  # the previous setting stays
+    assert [u.message.text for u in updates] == ["qaytdim"]  # my_chat_member never created
+    assert await bot.get_updates(offset=updates[-1].update_id + 1, allowed_updates=[]) == []
+    await people.block_user(USER)  # [] is the default filter again: my_chat_member is in
+    [update] = await bot.get_updates()
     assert update.my_chat_member.new_chat_member.status == "kicked"
     assert update.my_chat_member.from_user.id == USER
+
+
+async def test_allowed_updates_do_not_drop_pending_updates(bot: Bot, people: SandboxClient):
+    """As Telegram says: the filter "doesn't affect updates created before the call"."""
+    await people.block_user(USER)  # my_chat_member, created under the default filter
+    await people.user_sends_text(USER, "qaytdim")
+    updates = await bot.get_updates(allowed_updates=["message"])
+    assert [u.event_type for u in updates] == ["my_chat_member", "my_chat_member", "message"]
+    await people.block_user(USER)  # created after the call: filtered out
+    assert await bot.get_updates(offset=updates[-1].update_id + 1) == []
 
 
 @contextlib.asynccontextmanager

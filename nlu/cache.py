@@ -1,0 +1,222 @@
+"""Derived objects kept on disk between starts: built classifiers, py3langid's model.
+
+Building the classifier takes seconds (most of it the cross-validation that calibrates it),
+and so does decompressing py3langid's model; both are pure functions of their inputs. A
+cache folder (the bot uses `var/nlu-cache/`) keeps them as pickles named `<kind>-<key>.pkl`.
+The key is a hash of everything the object is made from, of every file of the `nlu`
+package (its code and `offtopic.yaml`) and of the versions of Python, komek, NumPy, SciPy,
+scikit-learn and py3langid: a change to any of them is a new key, never a stale object.
+
+- Writes are atomic (a temporary file in the same folder, then `os.replace`), so a crash
+  leaves either the old file or the new one, never half a file.
+- A file that is missing, cannot be read or unpickled, or holds something else is rebuilt
+  with a log line, never an error.
+- Only the newest `KEEP` files of a kind stay.
+- Pickle runs code when it loads, so a file is loaded only if it is the process's own: owned
+  by the user running the bot and writable by nobody else (the files are written with mode
+  0600; one with a group or other write bit is refused). Such a file was written by the bot
+  itself, or by someone who can already change the bot's code and its `var/` folder.
+
+    classifier = build_cached(examples, urgent_ids, urgent_phrases, "tfidf", Path("var/nlu-cache"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import pickle
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from nlu.classifier import Classifier
+
+log = logging.getLogger(__name__)
+
+NLU_DIR = Path(__file__).resolve().parent
+KEEP = 3  # files of one kind that stay after a write
+SUFFIX = ".pkl"
+T = TypeVar("T")
+
+
+def digest(*parts: Any) -> str:
+    """A hash of JSON-able parts (tuples become lists), 24 hex digits."""
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def files_hash(root: Path, patterns: Iterable[str] = ("**/*",)) -> str:
+    """A hash of the names (relative to `root`) and bytes of the files matching `patterns`."""
+    h = hashlib.sha256()
+    paths = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+    for path in sorted(paths):
+        if "__pycache__" in path.parts:
+            continue
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:24]
+
+
+def source_hash(folder: Path | None = None) -> str:
+    """A hash of the `nlu` package's files (`*.py` and the data beside them)."""
+    return files_hash(folder or NLU_DIR, ("*.py", "*.yaml"))
+
+
+@cache
+def versions() -> tuple[tuple[str, str], ...]:
+    """Python and the distributions whose objects end up in the pickles."""
+    result = [("python", sys.version.split()[0])]
+    for name in ("komek", "numpy", "scipy", "scikit-learn", "py3langid"):
+        try:
+            result.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            result.append((name, "-"))
+    return tuple(result)
+
+
+def path_for(cache_dir: Path, kind: str, key: str) -> Path:
+    return cache_dir / f"{kind}-{key}{SUFFIX}"
+
+
+def _trusted(path: Path) -> str | None:
+    """None if the file may be unpickled, else why not."""
+    info = path.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return "it belongs to another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "it is writable by others"
+    return None
+
+
+def read(path: Path, expected: type[T]) -> T | None:
+    """The object in `path`, or None (logged) when it is missing, unsafe or unreadable."""
+    try:
+        refused = _trusted(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        log.warning("nlu cache: cannot read %s (%s); rebuilding", path, error)
+        return None
+    if refused:
+        log.warning("nlu cache: not loading %s: %s; rebuilding", path.name, refused)
+        return None
+    try:
+        with path.open("rb") as f:
+            value = pickle.load(f)
+    except Exception as error:  # corrupt, truncated, or from incompatible code
+        log.warning("nlu cache: %s is unreadable (%s); rebuilding", path.name, error)
+        return None
+    if not isinstance(value, expected):
+        log.warning("nlu cache: %s holds a %s; rebuilding", path.name, type(value).__name__)
+        return None
+    return value
+
+
+def write(cache_dir: Path, kind: str, key: str, value: Any, keep: int = KEEP) -> None:
+    """Store `value` atomically, then prune older files of its kind; failures are logged."""
+    path = path_for(cache_dir, kind, key)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:  # mkstemp: mode 0600
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except Exception as error:  # a read-only or full disk: serve without a cache
+        log.warning("nlu cache: cannot write %s (%s)", path, error)
+        return
+    prune(cache_dir, kind, keep)
+
+
+def prune(cache_dir: Path, kind: str, keep: int = KEEP) -> list[Path]:
+    """Delete all but the `keep` newest files of `kind`, and temporary files of `kind` left
+    by a write that crashed an hour ago or more; returns the deleted files."""
+    files = []
+    for p in cache_dir.glob(f"{kind}-*{SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):  # pruned by another process meanwhile
+            files.append((p.stat().st_mtime_ns, p))
+    files.sort(reverse=True)
+    stale = [p for _, p in files[keep:]]
+    for p in cache_dir.glob(f".{kind}-*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if p.stat().st_mtime < time.time() - 3600:
+                stale.append(p)
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def cached(
+    cache_dir: Path | None, kind: str, key: str, expected: type[T], make: Callable[[], T]
+) -> T:
+    """The object of `kind` with `key` from `cache_dir`, or made by `make` and stored there."""
+    if cache_dir is None:
+        return make()
+    path = path_for(cache_dir, kind, key)
+    value = read(path, expected)
+    if value is not None:
+        log.info("nlu cache: loaded %s", path.name)
+        with contextlib.suppress(OSError):
+            os.utime(path)  # the files used last are the ones kept
+        return value
+    value = make()
+    write(cache_dir, kind, key, value)
+    return value
+
+
+def classifier_key(
+    examples: Iterable[Any],
+    urgent_ids: Iterable[str],
+    urgent_phrases: Mapping[str, Iterable[str]] | None,
+    backend: str,
+    source: str | None = None,
+) -> str:
+    """What a built classifier depends on: its inputs, the nlu code and the versions."""
+    from nlu.classifier import _triples
+
+    phrases = sorted((lang, list(p)) for lang, p in (urgent_phrases or {}).items())
+    return digest(
+        "classifier",
+        backend,
+        _triples(examples),
+        sorted(urgent_ids),
+        phrases,
+        source if source is not None else source_hash(),
+        versions(),
+    )
+
+
+def build_cached(
+    examples: Iterable[Any],
+    urgent_ids: Iterable[str],
+    urgent_phrases: Mapping[str, Iterable[str]] | None = None,
+    backend: str = "tfidf",
+    cache_dir: Path | None = None,
+) -> Classifier:
+    """`Classifier.build`, kept in `cache_dir` (None: always built)."""
+    from nlu.classifier import Classifier  # scikit-learn: only when a classifier is wanted
+
+    examples = list(examples)
+    urgent_ids = frozenset(urgent_ids)
+    key = classifier_key(examples, urgent_ids, urgent_phrases, backend)
+
+    def build() -> Classifier:
+        log.info("building the %s classifier (%d examples)", backend, len(examples))
+        return Classifier.build(
+            examples, urgent_ids, urgent_phrases, backend=backend, cache_dir=cache_dir
+        )
+
+    return cached(cache_dir, f"classifier-{backend}", key, Classifier, build)
