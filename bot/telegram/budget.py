@@ -16,8 +16,8 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 PER_CHAT = RateLimitItemPerSecond(1)
-PER_GROUP = RateLimitItemPerMinute(20)
-TOTAL = RateLimitItemPerSecond(30)
+PER_GROUP = RateLimitItemPerMinute(19)  # 20 by the FAQ, less one for network jitter
+TOTAL = RateLimitItemPerSecond(28)  # 30 by the FAQ, with the same margin
 
 
 class Budget:

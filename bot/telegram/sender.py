@@ -192,7 +192,7 @@ class Sender:
             if method is None:
                 await self.outbox.sent(rows, [None] * len(rows))
                 return
-            await self.budget.spend(row.chat_id)
+            await self.budget.spend(row.chat_id, cost=len(rows))  # an album counts each part
             result = await self.bot(method)
             ids = _result_ids(result)
             await self.outbox.sent(rows, ids if len(ids) == len(rows) else [ids[0]] * len(rows))
