@@ -4,7 +4,11 @@ Runs the sandbox and the load in this process, and the bot in a process of its o
 its memory can be measured): first Komek (`komek run` against the sandbox), then a bare
 aiogram echo bot on the same sandbox with the same load. Prints messages per second, p50/p99
 time from a person's message to the bot's reply, the ratio Komek/echo, and Komek's resident
-memory. Run by hand:  .venv/bin/python benchmarks/e2e_throughput.py [--users 100 --messages 5]
+memory, with Telegram's sending limits switched off (KOMEK_SEND_LIMITS=false) so that the
+processing is measured. Then, with the limits on, a backlog (every person asks at once) and
+the sustained sending rate against the 30/s ceiling, from the sandbox's send log; and the time
+from starting the process to its first reply. Run by hand:
+    .venv/bin/python benchmarks/e2e_throughput.py [--users 100 --messages 5 --backlog 300]
 """
 
 from __future__ import annotations
@@ -90,7 +94,21 @@ async def _load(client: SandboxClient, users: list[int], messages: int) -> tuple
     return latencies, time.perf_counter() - started
 
 
-async def _run(command: list[str], env: dict, users: int, messages: int, komek: bool) -> dict:
+async def _backlog(client: SandboxClient, users: list[int]) -> dict:
+    """Everyone asks at once; the rate at which the answers go while a backlog exists."""
+    since = time.time()
+    sent = await asyncio.gather(*(client.user_sends_text(u, QUESTIONS[0]) for u in users))
+    for user, message in zip(users, sent, strict=True):
+        await client.wait_for_messages(user, 1, after_id=message["message_id"], timeout=120)
+    times = sorted(
+        e["at"] for e in await client.send_log(since=since) if e["chat_id"] in set(users)
+    )
+    return {"answers": len(times), "per_second": (len(times) - 1) / (times[-1] - times[0])}
+
+
+async def _run(
+    command: list[str], env: dict, users: int, messages: int, komek: bool, backlog: int = 0
+) -> dict:
     async with run_sandbox(port=0) as sandbox:
         client = sandbox.client
         state = await client.state()
@@ -99,11 +117,16 @@ async def _run(command: list[str], env: dict, users: int, messages: int, komek: 
             "KOMEK_API_BASE": sandbox.base_url,
             "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
         }
+        await client.create_user(10**6)
+        launched = time.perf_counter()
         process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
         try:
-            probe = 10**6
-            await client.create_user(probe)
-            await _wait_ready(client, process, probe)
+            await _wait_ready(client, process, 10**6)
+            first_reply = time.perf_counter() - launched
+            if backlog:
+                ids = list(range(40_000, 40_000 + backlog))
+                await _prepare(client, ids, komek)
+                return {"first_reply_s": first_reply, **await _backlog(client, ids)}
             if os.environ.get("BENCH_PROFILE") and komek:
                 await asyncio.create_subprocess_exec(
                     "py-spy",
@@ -126,6 +149,7 @@ async def _run(command: list[str], env: dict, users: int, messages: int, komek: 
             await process.wait()
     latencies.sort()
     return {
+        "first_reply_s": first_reply,
         "messages": len(latencies),
         "per_second": len(latencies) / elapsed,
         "p50_ms": 1000 * statistics.median(latencies),
@@ -138,6 +162,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--backlog", type=int, default=300)
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,7 +172,8 @@ async def main() -> None:
             "KOMEK_LOG_LEVEL": "WARNING",
             "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
         }
-        komek = await _run([python, "-m", "bot", "run"], env, args.users, args.messages, True)
+        unlimited = {**env, "KOMEK_SEND_LIMITS": "false"}
+        komek = await _run([python, "-m", "bot", "run"], unlimited, args.users, args.messages, True)
         echo = await _run(
             [python, str(ROOT / "benchmarks" / "echo_bot.py")],
             env,
@@ -155,6 +181,8 @@ async def main() -> None:
             args.messages,
             False,
         )
+        env["KOMEK_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/limited.sqlite3"
+        limited = await _run([python, "-m", "bot", "run"], env, 0, 0, True, args.backlog)
     print(f"{args.users} people x {args.messages} messages, two-core machine, SQLite")
     print(f"{'bot':8} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}")
     for name, r in (("komek", komek), ("echo", echo)):
@@ -163,6 +191,11 @@ async def main() -> None:
             f"{r['rss_mib']:8.1f}"
         )
     print(f"komek/echo throughput ratio: {komek['per_second'] / echo['per_second']:.2f}")
+    print(f"start to first reply: komek {komek['first_reply_s']:.1f} s")
+    print(
+        f"limits on, {limited['answers']} answers in a backlog: "
+        f"{limited['per_second']:.1f}/s sustained ({limited['per_second'] / 30:.0%} of 30/s)"
+    )
 
 
 if __name__ == "__main__":
