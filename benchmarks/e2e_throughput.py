@@ -64,7 +64,7 @@ async def _prepare(client: SandboxClient, users: list[int], komek: bool) -> None
 
     async def onboard(user: int) -> None:  # language and consent, untimed
         sent = await client.user_sends_text(user, "/start")
-        [picker] = await client.wait_for_messages(user, 1, after_id=sent["message_id"])
+        [picker] = await client.wait_for_messages(user, 1, after_id=sent["message_id"], timeout=120)
         for data in ("lang:ru", "ok:1"):  # the picker message becomes the notice in place
             body = {
                 "from_id": user,
@@ -162,7 +162,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5)
-    parser.add_argument("--backlog", type=int, default=300)
+    parser.add_argument("--backlog", type=int, default=200)
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
