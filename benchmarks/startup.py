@@ -1,0 +1,196 @@
+"""Start-up time: from process start to a ready knowledge store, and to the bot's first reply.
+
+Every figure is measured from the moment a new Python process is started (interpreter start
+and imports included), cold (an empty NLU cache folder: the content is checked and the
+classifier built) and warm (the same folder again: both come from the cache).
+
+- `knowledge`: a process that creates `bot.knowledge.KnowledgeStore` on the seed content
+  and classifies one message, as the bot does before its first reply.
+- `demo`: `komek demo` (its own sandbox Telegram, SQLite in a temporary folder); a new
+  person writes a question as soon as the sandbox answers, then presses Russian and the
+  privacy notice and asks again: the time to the first reply and to the first answer.
+- `run`: `komek run` against a sandbox of this process (polling, SQLite), the same person.
+
+The cache folder is a temporary one (the bot process is started with
+`bot.knowledge.DEFAULT_CACHE_DIR` pointed at it), so `var/nlu-cache/` is left alone.
+
+    .venv/bin/python benchmarks/startup.py [--runs 3] [--only knowledge|demo|run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.sandbox.client import SandboxClient  # noqa: E402
+from bot.sandbox.server import run_sandbox  # noqa: E402
+
+QUESTION = "сколько стоит патент в месяц"
+PERSON = 777_000
+
+# The child processes; the cache folder is their first argument.
+KNOWLEDGE_CHILD = """
+import sys
+from pathlib import Path
+import bot.knowledge as knowledge
+store = knowledge.KnowledgeStore(Path(sys.argv[2]), None, sys.argv[3], cache_dir=Path(sys.argv[1]))
+store.current().classifier.classify("сколько стоит патент", prior_lang="ru")
+print("ready", flush=True)
+"""
+BOT_CHILD = """
+import sys
+from pathlib import Path
+import bot.knowledge as knowledge
+knowledge.DEFAULT_CACHE_DIR = Path(sys.argv[1])
+from bot.__main__ import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _knowledge(cache: Path, backend: str) -> float:
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        KNOWLEDGE_CHILD,
+        str(cache),
+        str(ROOT / "content"),
+        backend,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = await process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    await process.wait()
+    if line.strip() != b"ready":
+        raise RuntimeError(f"the knowledge process failed (exit {process.returncode})")
+    return elapsed
+
+
+async def _person(client: SandboxClient, started: float) -> tuple[float, float]:
+    """Seconds from process start to the first reply, and to the first answer."""
+    await client.create_user(PERSON, language_code="ru")
+    sent = await client.user_sends_text(PERSON, QUESTION)
+    [first] = await client.wait_for_messages(PERSON, 1, after_id=sent["message_id"], timeout=120)
+    first_reply = time.perf_counter() - started
+    for data in ("lang:ru", "ok:1"):  # the picker and then the notice, in place
+        body = {"from_id": PERSON, "message_id": first["message_id"], "data": data}
+        await client.request("POST", "/press", {**body, "force": True})
+    await asyncio.sleep(0.3)
+    sent = await client.user_sends_text(PERSON, QUESTION)
+    await client.wait_for_messages(PERSON, 1, after_id=sent["message_id"], timeout=60)
+    return first_reply, time.perf_counter() - started
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KOMEK_LOG_LEVEL": "WARNING",
+        "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/startup-{time.monotonic_ns()}.sqlite3",
+    }
+
+
+async def _demo(cache: Path, tmp: Path) -> tuple[float, float]:
+    port = _free_port()
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-c", BOT_CHILD, str(cache), "demo", "--port", str(port)),
+        cwd=ROOT,
+        env=_env(tmp),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with SandboxClient(f"http://127.0.0.1:{port}") as client:
+            while True:  # until the demo's sandbox listens
+                if process.returncode is not None:
+                    raise RuntimeError("komek demo exited")
+                try:
+                    await client.state()
+                    break
+                except OSError:  # aiohttp's connection errors are OSErrors
+                    await asyncio.sleep(0.02)
+            return await _person(client, started)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        await process.wait()
+
+
+async def _run(cache: Path, tmp: Path) -> tuple[float, float]:
+    async with run_sandbox(port=0) as sandbox:
+        state = await sandbox.client.state()
+        env = {
+            **_env(tmp),
+            "KOMEK_BOT_TOKEN": "1:BENCH",
+            "KOMEK_API_BASE": sandbox.base_url,
+            "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
+        }
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=ROOT, env=env
+        )
+        try:
+            return await _person(sandbox.client, started)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+            await process.wait()
+
+
+def _show(name: str, values: list[float]) -> None:
+    spread = f"(min {min(values):.2f}, max {max(values):.2f})" if len(values) > 1 else ""
+    print(f"  {name:34} {statistics.median(values):6.2f} s {spread}", flush=True)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=("knowledge", "demo", "run"))
+    parser.add_argument("--backend", choices=("tfidf", "semantic"), default="tfidf")
+    args = parser.parse_args()
+    print(f"start-up, {args.runs} run(s), median; {os.cpu_count()} cores; backend {args.backend}")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if args.only in (None, "knowledge"):
+            cold, warm = [], []
+            for run in range(args.runs):
+                cache = tmp / f"cache-k{run}"
+                cold.append(await _knowledge(cache, args.backend))
+                warm.append(await _knowledge(cache, args.backend))
+            print("knowledge store ready (process start to one classified message):")
+            _show("cold", cold)
+            _show("warm", warm)
+        for mode, measure in (("demo", _demo), ("run", _run)):
+            if args.only not in (None, mode):
+                continue
+            results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+            for run in range(args.runs):
+                cache = tmp / f"cache-{mode}{run}"
+                results["cold"].append(await measure(cache, tmp))
+                results["warm"].append(await measure(cache, tmp))
+            print(f"komek {mode} (process start to ...):")
+            for state, pairs in results.items():
+                _show(f"{state}: first reply", [p[0] for p in pairs])
+                _show(f"{state}: first answer to a question", [p[1] for p in pairs])
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
