@@ -32,7 +32,16 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        # One connection, handed out in turn: SQLite has one writer anyway, and waiting in
+        # this queue is fair and prompt where SQLite's own busy handler sleeps up to 100 ms.
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

@@ -10,12 +10,13 @@ with all its effects or not at all. A claim is a lease: if its process dies, ano
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from db.database import Sessions
@@ -53,6 +54,31 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(2**attempts, 60))
 
 
+@functools.cache
+def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
+    """The claiming query, built once (building it is most of its cost)."""
+    now = bindparam("now", type_=InboxUpdate.received_at.type)
+    earlier = aliased(InboxUpdate)
+    query = (
+        select(InboxUpdate.update_id)
+        .where(
+            InboxUpdate.state == "new",
+            (InboxUpdate.claimed_until.is_(None)) | (InboxUpdate.claimed_until < now),
+            (InboxUpdate.not_before.is_(None)) | (InboxUpdate.not_before <= now),
+            ~exists().where(
+                and_(
+                    earlier.actor == InboxUpdate.actor,
+                    earlier.state == "new",
+                    earlier.update_id < InboxUpdate.update_id,
+                )
+            ),
+        )
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True) if postgres else query
+
+
 class Inbox:
     def __init__(self, sessions: Sessions, lease: dt.timedelta = dt.timedelta(seconds=60)):
         self._sessions = sessions
@@ -84,45 +110,31 @@ class Inbox:
             )
             return max(result.rowcount or 0, 0)
 
-    async def claim(self, worker: str) -> Claimed | None:
-        """The oldest update that is the next of its person's, not claimed by a live worker."""
+    async def claim(self, worker: str, limit: int = 1) -> list[Claimed]:
+        """The oldest updates that are each the next of their person's, not claimed by a live
+        worker (so at most one per person), oldest first."""
         now = utcnow()
-        earlier = aliased(InboxUpdate)
         free = (InboxUpdate.claimed_until.is_(None)) | (InboxUpdate.claimed_until < now)
-        ready = (InboxUpdate.not_before.is_(None)) | (InboxUpdate.not_before <= now)
         async with self._sessions.apart() as session:
-            query = (
-                select(InboxUpdate.update_id)
-                .where(
-                    InboxUpdate.state == "new",
-                    free,
-                    ready,
-                    ~exists().where(
-                        and_(
-                            earlier.actor == InboxUpdate.actor,
-                            earlier.state == "new",
-                            earlier.update_id < InboxUpdate.update_id,
-                        )
-                    ),
-                )
-                .order_by(InboxUpdate.update_id)
-                .limit(1)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            candidate = await session.scalar(query)
-            if candidate is None:
-                return None
-            taken = await session.execute(
+            query = _claimable(limit, session.bind.dialect.name == "postgresql")
+            candidates = list(await session.scalars(query, {"now": now}))
+            if not candidates:
+                return []
+            await session.execute(
                 update(InboxUpdate)
-                .where(InboxUpdate.update_id == candidate, InboxUpdate.state == "new", free)
+                .where(InboxUpdate.update_id.in_(candidates), InboxUpdate.state == "new", free)
                 .values(claimed_by=worker, claimed_until=now + self.lease)
             )
-            if taken.rowcount != 1:
-                return None
-            row = await session.get(InboxUpdate, candidate)
-            assert row is not None and row.raw is not None
-            return Claimed(row.update_id, json.loads(row.raw), row.attempts)
+            rows = await session.scalars(
+                select(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(candidates), InboxUpdate.claimed_by == worker)
+                .order_by(InboxUpdate.update_id)
+            )
+            return [
+                Claimed(r.update_id, json.loads(r.raw), r.attempts)
+                for r in rows
+                if r.raw is not None
+            ]
 
     async def done(self, update_id: int, worker: str) -> bool:
         """Mark the update handled, inside the unit of work that handled it. False when the
@@ -168,6 +180,14 @@ class Inbox:
                 .values(claimed_by=None, claimed_until=None)
             )
             return result.rowcount or 0
+
+    async def unclaim(self, update_ids: list[int], worker: str) -> None:
+        async with self._sessions.apart() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
     async def release(self, worker: str) -> None:
         """At a graceful stop: what this worker claimed and did not finish goes back."""

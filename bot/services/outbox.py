@@ -9,12 +9,13 @@ topic exists and its header was sent; the topic itself is made by a `topic` job.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -322,39 +323,12 @@ class Outbox:
         """Rows ready to go: the first pending of their lane, topic ready where one is needed,
         urgent first."""
         now = utcnow()
-        earlier = aliased(OutboxMessage)
-        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-        ready = or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now)
-        topic_ready = or_(
-            OutboxMessage.ticket_id.is_(None),
-            OutboxMessage.method == TOPIC_JOB,
-            and_(Ticket.thread_id.is_not(None), Ticket.header_message_id.is_not(None)),
-        )
         async with self._sessions.apart() as session:
-            query = (
-                select(OutboxMessage.id)
-                .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
-                .where(
-                    OutboxMessage.state == "pending",
-                    free,
-                    ready,
-                    topic_ready,
-                    ~exists().where(
-                        and_(
-                            earlier.lane == OutboxMessage.lane,
-                            earlier.state == "pending",
-                            earlier.id < OutboxMessage.id,
-                        )
-                    ),
-                )
-                .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-                .limit(limit)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(of=OutboxMessage, skip_locked=True)
-            ids = list(await session.scalars(query))
+            query = _claimable(limit, session.bind.dialect.name == "postgresql")
+            ids = list(await session.scalars(query, {"now": now}))
             if not ids:
                 return []
+            free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "pending", free)
@@ -588,6 +562,37 @@ class Outbox:
                     created_at=utcnow(),
                 )
             )
+
+
+@functools.cache
+def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
+    """The claiming query, built once per limit (building it is most of its cost)."""
+    now = bindparam("now", type_=OutboxMessage.created_at.type)
+    earlier = aliased(OutboxMessage)
+    query = (
+        select(OutboxMessage.id)
+        .outerjoin(Ticket, Ticket.id == OutboxMessage.ticket_id)
+        .where(
+            OutboxMessage.state == "pending",
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+            or_(
+                OutboxMessage.ticket_id.is_(None),
+                OutboxMessage.method == TOPIC_JOB,
+                and_(Ticket.thread_id.is_not(None), Ticket.header_message_id.is_not(None)),
+            ),
+            ~exists().where(
+                and_(
+                    earlier.lane == OutboxMessage.lane,
+                    earlier.state == "pending",
+                    earlier.id < OutboxMessage.id,
+                )
+            ),
+        )
+        .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    return query.with_for_update(of=OutboxMessage, skip_locked=True) if postgres else query
 
 
 async def prune_outbox(sessions: Sessions, before: dt.datetime) -> None:

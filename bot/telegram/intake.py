@@ -86,6 +86,7 @@ class PollerLease:
 
 
 Fallback = Callable[[Update], Awaitable[None]]
+BATCH = 10  # updates a worker claims at once (each the next of a different person)
 
 
 class Intake:
@@ -180,12 +181,12 @@ class Intake:
     async def _worker(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             try:
-                claimed = await self.inbox.claim(self.name)
+                claimed = await self.inbox.claim(self.name, BATCH)
             except Exception:
-                log.exception("claiming an update failed")
+                log.exception("claiming updates failed")
                 await _sleep(stopping, 1.0)
                 continue
-            if claimed is None:
+            if not claimed:
                 self.wake.clear()
                 waiters = [
                     asyncio.ensure_future(self.wake.wait()),
@@ -198,7 +199,11 @@ class Intake:
                 for waiter in waiters:
                     waiter.cancel()
                 continue
-            await self.handle(claimed)
+            for index, one in enumerate(claimed):
+                if stopping.is_set():  # the rest go back at once, for the next start
+                    await self.inbox.unclaim([c.update_id for c in claimed[index:]], self.name)
+                    break
+                await self.handle(one)
 
     async def handle(self, claimed: Claimed) -> None:
         token = cause.set(claimed.update_id)
