@@ -42,6 +42,7 @@ from bot.telegram.budget import Budget
 from bot.telegram.render import keyboard
 from db.database import Sessions
 from db.models import Setting
+from db.repositories import _insert
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +181,19 @@ class Sender:
             await asyncio.gather(*self._inflight, return_exceptions=True)
 
     async def flush(self, deadline: float) -> bool:
-        """Send what is pending until nothing is left or `deadline` (monotonic) passes."""
+        """Send what can be sent until nothing is left or `deadline` (monotonic) passes.
+        Rows that wait for a topic Telegram refuses, or for a retry beyond the deadline, are
+        left for the next start."""
         while time.monotonic() < deadline:
             count, _age = await self.outbox.depth()
             if count == 0:
                 await self.finish()
                 return True
             if not await self.round():
+                if not self._inflight:
+                    due = await self.outbox.next_due()
+                    if due is None or time.monotonic() + due >= deadline:
+                        return False  # what is left waits for a topic or a later retry
                 await asyncio.sleep(0.05)
         return False
 
@@ -353,10 +360,13 @@ class Sender:
             await self.helpdesk.tickets.topic_failed(row.ticket_id, error)
             if first:
                 await self.outbox.to_general(header, priority=row.priority)
-            told = await session.get(Setting, TOPIC_PROBLEM)
-            told = await session.get(Setting, TOPIC_PROBLEM)
-            if told is None:
-                session.add(Setting(key=TOPIC_PROBLEM, value=error[:200]))
+            insert = _insert(session)  # two refusals at once: one of them tells
+            first_refusal = await session.execute(
+                insert(Setting)
+                .values(key=TOPIC_PROBLEM, value=error[:200])
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            if first_refusal.rowcount == 1:
                 await self._tell_admins(error)
 
     async def _tell_admins(self, error: str) -> None:
