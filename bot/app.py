@@ -41,7 +41,7 @@ from bot.services.tickets import Tickets
 from bot.services.users import Users
 from bot.telegram import operators, private, sla
 from bot.telegram.budget import Budget
-from bot.telegram.intake import Intake, PollerLease, worker_name
+from bot.telegram.intake import Heartbeat, Intake, PollerLease, worker_name
 from bot.telegram.private import Conversation, Understanding
 from bot.telegram.sender import Sender
 from bot.telegram.team import Operators
@@ -238,6 +238,9 @@ class Komek:
         settings = self.settings
         runner: web.AppRunner | None = None
         allowed = self.dispatcher.resolve_used_update_types()
+        heartbeat = Heartbeat(self.sessions)
+        await heartbeat.beat()  # alive before claiming anything
+        self._spawn(heartbeat.run(self.stopping))
         work = asyncio.create_task(self.intake.work(self.stopping))
         sending = asyncio.create_task(self.sender.run(self.stopping))
         lease = PollerLease(self.sessions, worker_name("poller"), POLLER_LEASE)

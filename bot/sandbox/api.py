@@ -44,7 +44,7 @@ def _record(
         entry["result"] = copy.deepcopy(body["result"])
         target = sent_to(world, method, entry["params"], entry["result"])
         if target is not None:
-            entry["sent"] = {"at": finished, **target}
+            entry["sent"] = {"at": started, **target}  # Telegram counts what it receives
     else:
         entry["error"] = {k: v for k, v in body.items() if k != "ok"}
     if client_gone:

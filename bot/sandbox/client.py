@@ -286,7 +286,8 @@ class SandboxClient:
         self, chat_id: int | None = None, *, since: float | None = None
     ) -> list[dict[str, Any]]:
         """Every successful call that put something in a chat, oldest first:
-        ``{"at", "chat_id", "thread_id", "method", "messages"}`` (``at`` is time.time()).
+        ``{"at", "chat_id", "thread_id", "method", "messages"}`` (``at`` is time.time() when the
+        call arrived, as Telegram counts it).
         Feed it to :func:`bot.sandbox.rates.check_limits`."""
         return await self.request("GET", "/send_log", params={"chat_id": chat_id, "since": since})
 

@@ -3,7 +3,7 @@
 It is a view over the call log (``World.calls``): :func:`bot.sandbox.api.call_method` adds a
 ``sent`` record (``at``, ``chat_id``, ``thread_id``, ``messages``) to every successful call of
 a method in :func:`is_send_method`, and :func:`send_log` lists them. ``at`` is ``time.time()``
-when the call finished, which is when the message appeared in the chat.
+when the call arrived: Telegram's limits count the requests it receives.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ class Budget:
             else MemoryStorage()
         )
         self._limiter = MovingWindowRateLimiter(storage)
+        self._turn = asyncio.Lock()  # test-then-take must not interleave in this process
         self.waited = 0.0  # seconds spent waiting for the budget, for metrics
 
     def _items(self, chat_id: int) -> list[tuple[RateLimitItem, str]]:
@@ -48,18 +49,19 @@ class Budget:
         items = self._items(chat_id)
         started = time.monotonic()
         while True:
-            full = [
-                (item, key)
-                for item, key in items
-                if not await self._limiter.test(item, "send", key, cost=cost)
-            ]
-            if not full:
-                for item, key in items:
-                    await self._limiter.hit(item, "send", key, cost=cost)
-                self.waited += time.monotonic() - started
-                return
-            resets = []
-            for item, key in full:
-                stats = await self._limiter.get_window_stats(item, "send", key)
-                resets.append(stats.reset_time - time.time())
+            async with self._turn:
+                full = [
+                    (item, key)
+                    for item, key in items
+                    if not await self._limiter.test(item, "send", key, cost=cost)
+                ]
+                if not full:
+                    for item, key in items:
+                        await self._limiter.hit(item, "send", key, cost=cost)
+                    self.waited += time.monotonic() - started
+                    return
+                resets = []
+                for item, key in full:
+                    stats = await self._limiter.get_window_stats(item, "send", key)
+                    resets.append(stats.reset_time - time.time())
             await asyncio.sleep(min(max(min(resets), 0.02), 1.0))

@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,19 +27,88 @@ from aiogram.exceptions import TelegramAPIError, TelegramConflictError, Telegram
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.services.inbox import MAX_ATTEMPTS, Claimed, Inbox
 from bot.services.outbox import cause
 from db.database import Sessions
-from db.models import Lease, utcnow
+from db.models import InboxUpdate, Lease, OutboxMessage, utcnow
 from db.repositories import _insert
 
 log = logging.getLogger(__name__)
 
 
+PROCESS = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 def worker_name(role: str) -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{role}:{id(object()):x}"[:64]
+    """Who claims work: this process (see Heartbeat) and the part of it that claims."""
+    return f"{PROCESS}/{role}"[:64]
+
+
+class Heartbeat:
+    """Each process says every few seconds that it is alive. Work claimed by a process
+    that stopped saying so (killed, machine gone) is handed back at once, instead of waiting
+    for each claim's lease to run out."""
+
+    def __init__(self, sessions: Sessions, every: float = 5.0, ttl: float = 20.0):
+        self._sessions = sessions
+        self.every, self.ttl = every, dt.timedelta(seconds=ttl)
+        self._name = "p:" + hashlib.sha1(PROCESS.encode()).hexdigest()[:24]
+
+    async def beat(self) -> None:
+        now = utcnow()
+        async with self._sessions.apart() as session:
+            insert = _insert(session)
+            await session.execute(
+                insert(Lease)
+                .values(name=self._name, holder=PROCESS, until=now + self.ttl)
+                .on_conflict_do_update(index_elements=["name"], set_={"until": now + self.ttl})
+            )
+
+    async def sweep(self) -> int:
+        """Give back what dead processes had claimed; returns how many claims."""
+        now = utcnow()
+        released = 0
+        async with self._sessions.apart() as session:
+            live = set(
+                await session.scalars(
+                    select(Lease.holder).where(Lease.name.like("p:%"), Lease.until >= now)
+                )
+            )
+            await session.execute(
+                delete(Lease).where(
+                    Lease.name.like("p:%"), Lease.until < now - dt.timedelta(days=1)
+                )
+            )
+            for table, open_state in ((InboxUpdate, "new"), (OutboxMessage, "pending")):
+                claimers = set(
+                    await session.scalars(
+                        select(table.claimed_by)
+                        .where(table.state == open_state, table.claimed_by.is_not(None))
+                        .distinct()
+                    )
+                )
+                dead = [c for c in claimers if c.split("/", 1)[0] not in live]
+                if dead:
+                    result = await session.execute(
+                        update(table)
+                        .where(table.state == open_state, table.claimed_by.in_(dead))
+                        .values(claimed_by=None, claimed_until=None)
+                    )
+                    released += result.rowcount or 0
+        if released:
+            log.warning("%d claim(s) of a stopped process handed back", released)
+        return released
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                await self.beat()
+                await self.sweep()
+            except Exception:  # the database is away for a moment: the next beat tries
+                log.exception("heartbeat failed")
+            await _sleep(stopping, self.every)
 
 
 class LostClaim(Exception):
