@@ -13,9 +13,16 @@ config = context.config
 target_metadata = Base.metadata
 
 
+MIGRATION_LOCK = 727_363_501  # any fixed number: PostgreSQL's advisory lock for migrating
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several bot processes starting at once: one migrates, the others wait for it
+            # and then find the schema up to date (released when the transaction ends).
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 

@@ -67,6 +67,7 @@ async def test_two_processes_share_the_work_and_survive_the_pollers_death(
         await bot.start()
     try:
         asked = [await _ask_everyone(client, people, "/start")]
+        assert all(b.process and b.process.returncode is None for b in bots), "both run"
         pids = {bot.process.pid: bot for bot in bots if bot.process}
         poller = await _poller_pid(database_url)
         assert poller in pids, f"the lease holder {poller} is not one of {list(pids)}"
