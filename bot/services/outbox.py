@@ -48,6 +48,28 @@ def markup(buttons: Keyboard | None) -> dict[str, Any] | None:
     }
 
 
+def message(
+    chat_id: int,
+    text: str,
+    *,
+    html: bool = True,
+    buttons: Keyboard | None = None,
+    reply_to: int | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """The parameters of a sendMessage (or editMessageText, with `message_id` in `more`)."""
+    return {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": "HTML" if html else None,
+        "reply_markup": markup(buttons),
+        "reply_parameters": (
+            {"message_id": reply_to, "allow_sending_without_reply": True} if reply_to else None
+        ),
+        **more,
+    }
+
+
 def person_lane(chat_id: int) -> str:
     return f"c{chat_id}"
 
@@ -152,12 +174,7 @@ class Outbox:
         """A message to a person's private chat."""
         await self.call(
             "sendMessage",
-            {
-                "chat_id": chat_id,
-                "text": text,
-                "parse_mode": "HTML" if html else None,
-                "reply_markup": markup(buttons),
-            },
+            message(chat_id, text, html=html, buttons=buttons),
             chat_id=chat_id,
             lane=person_lane(chat_id),
             priority=priority,
@@ -170,13 +187,7 @@ class Outbox:
         """Replace a message of the bot's in a person's chat; sent anew if it cannot be."""
         await self.call(
             "editMessageText",
-            {
-                "chat_id": chat_id,
-                "message_id": message_id,
-                "text": text,
-                "parse_mode": "HTML",
-                "reply_markup": markup(buttons),
-            },
+            message(chat_id, text, buttons=buttons, message_id=message_id),
             chat_id=chat_id,
             lane=person_lane(chat_id),
             fallback="send",
@@ -195,17 +206,7 @@ class Outbox:
         """A message in a ticket's topic (its thread is looked up when it is sent)."""
         await self.call(
             "sendMessage",
-            {
-                "chat_id": self.group.id,
-                "text": text,
-                "parse_mode": "HTML" if html else None,
-                "reply_markup": markup(buttons),
-                "reply_parameters": (
-                    {"message_id": reply_to, "allow_sending_without_reply": True}
-                    if reply_to
-                    else None
-                ),
-            },
+            message(self.group.id, text, html=html, buttons=buttons, reply_to=reply_to),
             chat_id=self.group.id,
             lane=topic_lane(ticket_id),
             ticket_id=ticket_id,
@@ -224,17 +225,7 @@ class Outbox:
         """A message for everyone on duty, in the group's General topic."""
         await self.call(
             "sendMessage",
-            {
-                "chat_id": self.group.id,
-                "text": text,
-                "parse_mode": "HTML" if html else None,
-                "reply_markup": markup(buttons),
-                "reply_parameters": (
-                    {"message_id": reply_to, "allow_sending_without_reply": True}
-                    if reply_to
-                    else None
-                ),
-            },
+            message(self.group.id, text, html=html, buttons=buttons, reply_to=reply_to),
             chat_id=self.group.id,
             lane=general_lane(self.group.id),
             priority=priority,

@@ -258,17 +258,7 @@ class Intake:
                 await _sleep(stopping, 1.0)
                 continue
             if not claimed:
-                self.wake.clear()
-                waiters = [
-                    asyncio.ensure_future(self.wake.wait()),
-                    asyncio.ensure_future(stopping.wait()),
-                ]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        asyncio.wait(waiters, return_when="FIRST_COMPLETED"), 0.5
-                    )
-                for waiter in waiters:
-                    waiter.cancel()
+                await wait_for_either(self.wake, stopping, 0.5)
                 continue
             for index, one in enumerate(claimed):
                 if stopping.is_set():  # the rest go back at once, for the next start
@@ -313,3 +303,12 @@ class Intake:
 async def _sleep(stopping: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stopping.wait(), seconds)
+
+
+async def wait_for_either(wake: asyncio.Event, stopping: asyncio.Event, seconds: float) -> None:
+    """Until `wake` is set (then cleared for the next wait), `stopping` is, or time is up."""
+    waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stopping.wait())]
+    await asyncio.wait(waiters, timeout=seconds, return_when="FIRST_COMPLETED")
+    for waiter in waiters:
+        waiter.cancel()
+    wake.clear()

@@ -14,7 +14,6 @@ that was in flight.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import random
@@ -39,6 +38,7 @@ from bot.services import topics
 from bot.services.helpdesk import Helpdesk
 from bot.services.outbox import TOPIC_JOB, Outbox, Row
 from bot.telegram.budget import Budget
+from bot.telegram.intake import wait_for_either
 from bot.telegram.render import keyboard
 from db.database import Sessions
 from db.models import Setting
@@ -150,12 +150,7 @@ class Sender:
     async def _idle(self, stopping: asyncio.Event) -> None:
         due = await self.outbox.next_due()
         wait = 0.5 if due is None else min(max(due, 0.01), 0.5)
-        self.wake.clear()
-        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stopping.wait())]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.wait(waiters, return_when="FIRST_COMPLETED"), wait)
-        for waiter in waiters:
-            waiter.cancel()
+        await wait_for_either(self.wake, stopping, wait)
 
     async def round(self) -> bool:
         """Claim what is ready and start sending it; True when something was started."""

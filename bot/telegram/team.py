@@ -18,6 +18,7 @@ from bot.knowledge import KnowledgeStore
 from bot.services import topics
 from bot.services.helpdesk import Helpdesk
 from bot.services.outbox import general_lane
+from bot.services.outbox import message as outbox_message
 from bot.services.queue import Queue, aware
 from bot.services.tickets import TicketView
 
@@ -98,18 +99,13 @@ class Operators:
         chat = message.chat.id
         await self.helpdesk.outbox.call(
             "sendMessage",
-            {
-                "chat_id": chat,
-                "text": text,
-                "parse_mode": "HTML" if html else None,
-                "message_thread_id": message.message_thread_id
-                if message.is_topic_message
-                else None,
-                "reply_parameters": {
-                    "message_id": message.message_id,
-                    "allow_sending_without_reply": True,
-                },
-            },
+            outbox_message(
+                chat,
+                text,
+                html=html,
+                reply_to=message.message_id,
+                message_thread_id=message.message_thread_id if message.is_topic_message else None,
+            ),
             chat_id=chat,
             lane=general_lane(chat),
         )
