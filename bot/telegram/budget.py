@@ -34,7 +34,6 @@ class Budget:
         )
         self._limiter = MovingWindowRateLimiter(storage)
         self._turn = asyncio.Lock()  # test-then-take must not interleave in this process
-        self.waited = 0.0  # seconds spent waiting for the budget, for metrics
 
     def _items(self, chat_id: int) -> list[tuple[RateLimitItem, str]]:
         items = [(TOTAL, "all"), (PER_CHAT, str(chat_id))]
@@ -47,7 +46,6 @@ class Budget:
         if not self.enabled:
             return
         items = self._items(chat_id)
-        started = time.monotonic()
         while True:
             async with self._turn:
                 full = [
@@ -58,7 +56,6 @@ class Budget:
                 if not full:
                     for item, key in items:
                         await self._limiter.hit(item, "send", key, cost=cost)
-                    self.waited += time.monotonic() - started
                     return
                 resets = []
                 for item, key in full:

@@ -180,7 +180,6 @@ class Intake:
         self.workers = workers
         self.name = worker_name("worker")
         self.wake = asyncio.Event()
-        self.handled = 0
 
     # -- in ---------------------------------------------------------------------------------
     async def store(self, updates: list[dict[str, Any]]) -> None:
@@ -274,7 +273,6 @@ class Intake:
                 await self.dispatcher.feed_update(self.bot, update_)
                 if not await self.inbox.done(claimed.update_id, self.name):
                     raise LostClaim(claimed.update_id)
-            self.handled += 1
             self.on_done()
         except LostClaim:
             log.warning("update %s was taken over by another worker", claimed.update_id)

@@ -133,7 +133,6 @@ class Sender:
         self._concurrency = concurrency
         self._inflight: set[asyncio.Task] = set()
         self._last_check = 0.0
-        self.sent = 0
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
@@ -218,7 +217,6 @@ class Sender:
             result = await self.bot(method)
             ids = _result_ids(result)
             await self.outbox.sent(rows, ids if len(ids) == len(rows) else [ids[0]] * len(rows))
-            self.sent += 1
         except TelegramRetryAfter as exc:
             log.warning("429 on %s: retrying after %ss", row.method, exc.retry_after)
             await self.outbox.retry(row, float(exc.retry_after), "429", count=False)
