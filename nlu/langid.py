@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlu.langmodel import DATA, LangModel
 from nlu.languages import OTHER, USER_LANGS
 
 _BASE = ("kk", "ky", "tg", "uz", "ru")  # what the detectors know; uz covers both scripts
@@ -50,6 +51,13 @@ _UZ_WORDS = frozenset(
     "olish olib berdi bermayapti qildi qiling kerakmi mumkin mumkinmi qaysi qanaqa "
     "shu bu u men siz biz ular edi bor".split()
 )
+# Kazakh і typed as Latin i inside a Cyrillic word.
+_LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])[iı]|[iı](?=[\u0400-\u04ff])")
+# How much each voice counts (py3langid, cld2, our model), for Cyrillic and for Latin text:
+# the detectors know edited Cyrillic text well, our model knows plain and Latin typing.
+_CYRILLIC_WEIGHTS = (1.0, 0.5, 1.0)
+_LATIN_WEIGHTS = (0.3, 0.2, 1.0)
+_MODEL_FLOOR = math.log(1e-4)
 _LETTER = re.compile(r"[^\W\d_]")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[\d#@]\S*")
 
@@ -62,11 +70,13 @@ class LangGuess:
 
 
 class _Detectors:
-    """py3langid's model loads once, on first use or by `load_models` (about 1 s: most of it
-    decompressing the model file; from the cache, 0.1 s)."""
+    """The models load once, on first use or by `load_models`: py3langid's (about 1 s, most of
+    it decompressing the model file) and ours (`nlu.langmodel`, about 8 s of training); from
+    the cache, 0.2 s."""
 
     _lock = threading.Lock()
     _ident = None
+    _model: LangModel | None = None
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> None:
@@ -80,6 +90,15 @@ class _Detectors:
 
                 langs = [*_BASE, *_OTHERS]
                 key = cache.digest("py3langid", langs, cache.source_hash(), cache.versions())
+                model_key = cache.digest(
+                    "langmodel",
+                    cache.source_hash(),
+                    cache.files_hash(DATA, ("*.txt",)),
+                    cache.versions(),
+                )
+                cls._model = cache.cached(
+                    cache_dir, "langmodel", model_key, LangModel, LangModel.build
+                )
                 cls._ident = cache.cached(
                     cache_dir, "py3langid", key, LanguageIdentifier, lambda: _py3langid(langs)
                 )
@@ -89,6 +108,13 @@ class _Detectors:
         if cls._ident is None:
             cls.load()
         return dict(cls._ident.rank(text))
+
+    @classmethod
+    def model(cls, text: str) -> dict[str, float]:
+        if cls._model is None:
+            cls.load()
+        assert cls._model is not None
+        return cls._model.log_probs(text)
 
     @staticmethod
     def cld2(text: str) -> tuple[str, float]:
@@ -156,7 +182,7 @@ def _prior_weights(prior: str | None, langs: tuple[str, ...]) -> dict[str, float
 
 def identify(text: str, prior: str | None = None) -> LangGuess:
     """Guess the language variant of `text`; `prior` is the user's chosen language."""
-    clean = _NOISE.sub(" ", text)
+    clean = _LATIN_I_IN_CYRILLIC.sub("і", _NOISE.sub(" ", text))
     letters = _LETTER.findall(clean)
     fallback = prior if prior in USER_LANGS else OTHER
     if not letters:
@@ -173,13 +199,19 @@ def identify(text: str, prior: str | None = None) -> LangGuess:
     lid = _Detectors.py3langid(clean)
     other_mass = sum(p for code, p in lid.items() if code not in _BASE)
     cld_code, cld_trust = _Detectors.cld2(clean)
+    model = _Detectors.model(clean)
     langs = (*_BASE, OTHER)
     logs: dict[str, float] = {}
+    weights = _CYRILLIC_WEIGHTS if cyrillic else _LATIN_WEIGHTS
     for lang in langs:
         p_lid = other_mass if lang == OTHER else lid.get(lang, 0.0)
         is_cld = cld_code == lang or (lang == OTHER and cld_code not in (*_BASE, "un"))
         p_cld = cld_trust if is_cld else (1 - cld_trust) / len(langs)
-        logs[lang] = temper * (math.log(p_lid + 1e-4) + 0.5 * math.log(p_cld + 1e-3))
+        logs[lang] = temper * (
+            weights[0] * math.log(p_lid + 1e-4)
+            + weights[1] * math.log(p_cld + 1e-3)
+            + weights[2] * max(model.get(lang, 0.0), _MODEL_FLOOR)
+        )
 
     letter = _letter_logs(clean)
     for lang in _BASE:
@@ -188,15 +220,10 @@ def identify(text: str, prior: str | None = None) -> LangGuess:
         logs[OTHER] += math.log(0.2)  # Cyrillic outside our five is rare here
         # Mongolian, Ukrainian etc. letters would have voted "other" through the detectors.
     else:
-        uz = _latin_uzbek_evidence(clean)
-        for lang in ("kk", "ky", "tg", "ru"):
-            logs[lang] += math.log(0.02)  # our Cyrillic languages typed in Latin: rare
-        logs["uz"] += math.log(0.05 + 4 * uz)
+        logs["uz"] += math.log(1 + 4 * _latin_uzbek_evidence(clean))
     prior_logs = _prior_weights(prior, langs)
-    # The prior speaks louder the less the text says.
-    prior_scale = 1.0 if n < 40 else 0.5
     for lang in langs:
-        logs[lang] += prior_scale * prior_logs[lang]
+        logs[lang] += prior_logs[lang]
 
     top = max(logs.values())
     exp = {lang: math.exp(v - top) for lang, v in logs.items()}
@@ -211,3 +238,48 @@ def _variant(lang: str, cyrillic: bool) -> str:
     if lang == "uz":
         return "uz-Cyrl" if cyrillic else "uz"
     return lang
+
+
+# How sure identification must be before the bot answers in another language than the chosen.
+SWITCH_CONFIDENCE = 0.8
+# Without such letters, how sure, on how many letters, for languages that do not read alike.
+SURE_CONFIDENCE = 0.95
+SURE_LETTERS = 12
+
+
+def _family(lang: str) -> str:
+    return "uz" if lang in ("uz", "uz-Cyrl") else lang
+
+
+def switch_language(text: str, chosen: str, lang: str, confidence: float) -> str | None:
+    """The language to answer `text` in instead of the person's `chosen` one, or None.
+
+    `lang` and `confidence` are what identification said. The chosen language stays unless
+    the text shows what it cannot explain:
+    - letters it lacks that the identified language uses (ә in a Russian chooser's message),
+    - or, in the same script, a sure model on a few words, for languages that do not read
+      alike when typed plainly (Kyrgyz from a Russian chooser; never Kazakh from a Kyrgyz
+      chooser or the reverse),
+    - or the other script with a confident model: Cyrillic from an Uzbek (Latin) chooser, or
+      Uzbek Latin signs (o‘ g‘) from a chooser of a Cyrillic language. Latin letters alone
+      never move anyone to Uzbek: Kazakh, Kyrgyz, Tajik and Russian are typed in Latin too.
+    Plain-typed text of the chosen language therefore never switches, nor does another
+    script of the same language (Uzbek Cyrillic from an Uzbek Latin chooser)."""
+    if lang not in USER_LANGS or confidence < SWITCH_CONFIDENCE:
+        return None
+    if _family(lang) == _family(chosen):
+        return None
+    clean = _LATIN_I_IN_CYRILLIC.sub("і", _NOISE.sub(" ", text)).lower()
+    letters = _LETTER.findall(clean)
+    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters) >= len(letters) / 2
+    chosen_cyrillic = chosen != "uz"
+    if cyrillic != chosen_cyrillic:
+        if cyrillic:  # an Uzbek Latin chooser writing Cyrillic
+            return lang
+        return lang if lang == "uz" and _UZ_APOSTROPHE.search(clean) else None
+    foreign = {ch for ch in _LETTERS if ch in clean and _family(chosen) not in _LETTERS[ch]}
+    if any(_family(lang) in _LETTERS[ch] for ch in foreign):
+        return lang
+    if {_family(lang), _family(chosen)} == {"kk", "ky"}:
+        return None  # typed plainly, the two read alike: only letters tell them apart
+    return lang if confidence >= SURE_CONFIDENCE and len(letters) >= SURE_LETTERS else None

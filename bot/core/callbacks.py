@@ -12,7 +12,7 @@ LANG = "lang"  # lang:<variant>      pick the language
 CONSENT = "ok"  # ok:1 / ok:0         accept or decline the privacy notice
 MENU = "menu"  # menu                 the main menu
 TOPIC = "t"  # t:<topic>              a topic's questions
-QUESTION = "q"  # q:<entry>           an answer
+QUESTION = "q"  # q:<lang>-<entry>    an answer, in the language its button was shown in
 HELPED = "y"  # y:<entry>             "this helped"
 HUMAN = "h"  # h:<entry or ->         talk to a person
 HUMAN_MEDIA = "hm"  # hm:<message id> talk to a person, relaying that message
@@ -32,6 +32,18 @@ def encode(kind: str, arg: str = "") -> str:
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {kind}")
     return data
+
+
+def question(entry: str, lang: str) -> str:
+    """The button of an entry's answer in `lang` (an answer comes in its button's language)."""
+    return encode(QUESTION, f"{lang.replace('-', '_')}-{entry}")
+
+
+def question_arg(arg: str) -> tuple[str | None, str]:
+    """(language, entry) of a question button; the language is None on buttons sent before
+    it was part of them (`q:<entry>`). Entry ids have no "-"."""
+    lang, sep, entry = arg.partition("-")
+    return (lang.replace("_", "-"), entry) if sep else (None, arg)
 
 
 def decode(data: str | None) -> Callback | None:

@@ -26,12 +26,11 @@ from bot.core.messages import (
     Unanswered,
     UserView,
 )
+from nlu.langid import switch_language
 from nlu.languages import NATIVE_NAMES, USER_LANGS
 
 # The longest part of a message the classifier reads: the question is at the start.
 CLASSIFY_CHARS = 1000
-# How sure language identification must be before we answer in another language.
-SWITCH_CONFIDENCE = 0.8
 
 
 class Classifier(Protocol):
@@ -115,9 +114,14 @@ class Engine:
             return self._say(render.main_menu(content, lang, _), lang, "menu")
         if call.kind == cb.TOPIC and content.topic(call.arg):
             return self._say(render.topic_questions(content, call.arg, lang, _), lang, "topic")
+        if call.kind == cb.QUESTION:
+            shown, entry_id = cb.question_arg(call.arg)
+            entry = content.entries.get(entry_id)
+            if entry is not None and entry.is_faq:
+                if shown in USER_LANGS and shown in entry.texts:
+                    lang = shown
+                return self._answer(k, entry.id, lang, user, "question")
         entry = content.entries.get(call.arg)
-        if call.kind == cb.QUESTION and entry is not None and entry.is_faq:
-            return self._answer(k, entry.id, lang, user, "question")
         if call.kind == cb.HELPED and entry is not None:
             return Decision(
                 actions=(Feedback(entry.id, True),),
@@ -170,18 +174,16 @@ class Engine:
         text = (event.text or "")[:CLASSIFY_CHARS]
         result = self._understand(event, user, k)
         detected = result.lang if result.lang in USER_LANGS else None
+        switch_to = None
+        if user.lang is not None:
+            switch_to = switch_language(text, user.lang, result.lang, result.lang_confidence)
         if result.urgent:  # the protection lane comes before anything else, even consent
-            lang = user.lang or detected or "ru"
-            if detected and result.lang_confidence >= SWITCH_CONFIDENCE:
-                lang = detected
+            lang = switch_to or user.lang or detected or "ru"
             return self._urgent(k, lang, result.intent, event.message_id, answer_too=True)
         if user.lang is None:
             _ = self._catalogs.user(detected or "ru")
             return self._say(self._picker(), detected or "ru", "picker")
-        lang = user.lang
-        switch_to = None
-        if detected and detected != lang and result.lang_confidence >= SWITCH_CONFIDENCE:
-            lang, switch_to = detected, detected
+        lang = switch_to or user.lang
         _ = self._catalogs.user(lang)
         intent = result.intent
         if result.outcome == "answer" and intent in ("greeting", "thanks"):
@@ -204,7 +206,7 @@ class Engine:
         nearest = clarified or tuple(i for i, _s in result.ranking[:3])
         gap = Unanswered(text, lang, result.outcome, nearest)
         offered = tuple(
-            (Button(e.texts[lang].title, cb.encode(cb.QUESTION, e.id)),)
+            (Button(e.texts[lang].title, cb.question(e.id, lang)),)
             for e in (k.content.entries.get(i) for i in result.choices)
             if e is not None and e.is_faq and lang in e.texts
         )

@@ -61,7 +61,7 @@ def topic_questions(content: Content, topic_id: str, lang: str, _: Gettext) -> R
     topic = content.topic(topic_id)
     title = topic.titles.get(lang, topic_id) if topic else topic_id
     rows = [
-        (Button(_title(entry, lang), cb.encode(cb.QUESTION, entry.id)),)
+        (Button(_title(entry, lang), cb.question(entry.id, lang)),)
         for entry in content.entries_of(topic_id)
     ]
     rows.append((Button(_("⬅️ Menu"), cb.MENU),))
@@ -89,7 +89,7 @@ def _after(entry: Entry, _: Gettext, content: Content | None = None, lang: str =
         for rel in entry.related[:3]:
             related = content.entries.get(rel)
             if related is not None and lang in related.texts:
-                rows.append((Button("➡️ " + _title(related, lang), cb.encode(cb.QUESTION, rel)),))
+                rows.append((Button("➡️ " + _title(related, lang), cb.question(rel, lang)),))
     rows.append((Button(_("⬅️ Menu"), cb.MENU),))
     return tuple(rows)
 

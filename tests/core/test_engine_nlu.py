@@ -76,7 +76,7 @@ def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge
     )
     decision = engine.handle(Inbound(user_id=1, text="меня держат", understood=understood), RU)
     assert decision.outcome == "none"
-    assert buttons(decision)[0] == "q:detention"  # first, above the topics
+    assert buttons(decision)[0] == "q:ru-detention"  # first, above the topics
     assert "t:work" in buttons(decision) and "h:-" in buttons(decision)
     assert not any(isinstance(a, OpenTicket) for a in decision.actions)
     [gap] = [a for a in decision.actions if isinstance(a, Unanswered)]

@@ -1,6 +1,6 @@
 import pytest
 
-from nlu.langid import identify
+from nlu.langid import identify, switch_language
 
 
 @pytest.mark.parametrize(
@@ -21,10 +21,48 @@ def test_whole_sentences(text: str, lang: str) -> None:
     assert 0.0 <= guess.confidence <= 1.0
 
 
-def test_the_chosen_language_decides_a_plain_short_message() -> None:
-    text = "паспортымды кожайын алып койды"  # Kazakh or Kyrgyz typed without special letters
-    assert identify(text, prior="ky").lang == "ky"
-    assert identify(text, prior="kk").lang == "kk"
+def _switch(text: str, chosen: str) -> str | None:
+    guess = identify(text, prior=chosen)
+    return switch_language(text, chosen, guess.lang, guess.confidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("жумыс беруши айлыгымды уш ай болды толемей жатыр", "kk"),  # Kazakh, plain letters
+        ("кожайын паспортымды алып койды не истеймин", "kk"),
+        ("jumys beruwshi aylyq tolemey jatyr", "kk"),  # Kazakh in Latin letters
+        ("ish beruuchu aylyk berbey jatat emne kylam", "ky"),
+        ("pasportumdu kojoiun alyp koidu", "ky"),
+        ("korfarmo muzdi mana se moh boz namedihad", "tg"),
+        ("pasportamro giriftand chi kor kunam", "tg"),
+        ("rabotodatel ne platit zarplatu dva mesyaca", "ru"),
+    ],
+)
+def test_plain_or_latin_typing_never_moves_a_person_from_their_language(text, lang) -> None:
+    assert _switch(text, lang) is None
+
+
+def test_kazakh_and_kyrgyz_typed_plainly_never_switch_into_each_other() -> None:
+    kazakh = "кожайын паспортымды алып койды не истеймин"
+    assert identify(kazakh).lang == "kk"
+    assert _switch(kazakh, "ky") is None
+    assert _switch("кожоюн паспортумду алып койду эмне кылам", "kk") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen", "lang"),
+    [
+        ("Жұмыс беруші паспортымды алып қойды, не істеуім керек?", "ru", "kk"),  # ә і ұ қ
+        ("Жұмыс беруші паспортымды алып қойды, не істеуім керек?", "ky", "kk"),
+        ("Корфармо шиносномаи маро гирифт, ман чӣ кор кунам?", "kk", "tg"),  # ӣ
+        ("Ish beruvchi pasportimni olib qo‘ydi, nima qilishim kerak?", "kk", "uz"),  # o‘
+        ("Работодатель забрал мой паспорт, что мне делать?", "uz", "ru"),  # Cyrillic
+        ("Кожоюн менин паспортумду алып койду, эмне кылышым керек?", "ru", "ky"),
+    ],
+)
+def test_what_the_chosen_language_cannot_explain_switches(text, chosen, lang) -> None:
+    assert _switch(text, chosen) == lang
 
 
 def test_clear_russian_stays_russian_whatever_the_choice() -> None:

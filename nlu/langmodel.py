@@ -1,0 +1,148 @@
+"""A character n-gram model of our five languages as people type them: plain and Latin.
+
+People without a Kazakh, Kyrgyz or Tajik keyboard type the special letters as Russian
+look-alikes, or type everything in Latin letters. Detectors trained on edited text (py3langid,
+cld2) lose Kazakh to Kyrgyz then, and take all Latin text for Uzbek. This model reads the
+script-neutral key of `nlu.normalize.fold` (plain letters, Latin spelling), so Cyrillic,
+plain-typed and Latin-typed text of one language look alike to it.
+
+Training text is `nlu/data/langid/<lang>.txt` (see its README: the project's own content and
+Universal Dependencies sentences), each line also in 2-8 word pieces, and each Cyrillic piece
+also typed in Latin the ways people do (ж as j or zh, қ as q or k, ы as y or i: `TYPED`,
+drawn at random with a fixed seed). Multinomial naive Bayes over char n-grams of words:
+training takes a few seconds, kept in the NLU cache; scoring a message takes about 0.2 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+
+from nlu.normalize import fold
+
+LANGS = ("kk", "ky", "tg", "uz", "ru", "other")  # "other": none of ours, in Latin letters
+DATA = Path(__file__).resolve().parent / "data" / "langid"
+SEED = 20261203
+_APOSTROPHES = re.compile(r"[‘’ʻʼ'`´]")
+
+# How a Cyrillic letter is typed in Latin letters: spellings with their relative weights.
+TYPED: dict[str, tuple[tuple[str, float], ...]] = {
+    "в": (("v", 1), ("w", 0.1)),
+    "е": (("e", 1), ("ye", 0.1)),
+    "ё": (("yo", 1), ("e", 0.3)),
+    "ж": (("j", 1), ("zh", 0.8)),
+    "й": (("y", 1), ("i", 0.3), ("j", 0.1)),
+    "у": (("u", 1), ("w", 0.1)),
+    "х": (("h", 1), ("x", 0.5), ("kh", 0.4)),
+    "ц": (("ts", 1), ("c", 0.5)),
+    "щ": (("sh", 1), ("sch", 0.3)),
+    "ы": (("y", 1), ("i", 0.7)),
+    "ь": (("", 1), ("'", 0.2)),
+    "ю": (("yu", 1), ("iu", 0.2)),
+    "я": (("ya", 1), ("ia", 0.2)),
+    "ә": (("a", 1), ("ä", 0.3), ("ae", 0.1)),
+    "ғ": (("g", 1), ("gh", 0.5), ("ğ", 0.1)),
+    "қ": (("q", 1), ("k", 1)),
+    "ң": (("n", 1), ("ng", 0.6), ("ñ", 0.1)),
+    "ө": (("o", 1), ("ö", 0.3)),
+    "ұ": (("u", 1), ("ū", 0.1)),
+    "ү": (("u", 1), ("ü", 0.4)),
+    "і": (("i", 1),),
+    "ӯ": (("u", 1), ("oo", 0.1)),
+    "ҳ": (("h", 1), ("x", 0.3)),
+    "ҷ": (("j", 1), ("ch", 0.3)),
+    "ў": (("o'", 1), ("o", 0.5), ("u", 0.3)),
+}
+_SIMPLE = dict(
+    zip(
+        "абгдзиклмнопрстфчшъэһӣ",
+        "a b g d z i k l m n o p r s t f ch sh - e h i".split(),
+        strict=True,
+    )
+)
+
+
+def typed_latin(text: str, rng: random.Random) -> str:
+    """`text` (Cyrillic) typed in Latin letters, one of the ways people do."""
+    out = []
+    for ch in text.lower():
+        if ch in _SIMPLE:
+            out.append("" if _SIMPLE[ch] == "-" else _SIMPLE[ch])
+            continue
+        spellings = TYPED.get(ch)
+        if spellings is None:
+            out.append(ch)
+            continue
+        pick = rng.random() * sum(w for _, w in spellings)
+        for spelling, weight in spellings:
+            pick -= weight
+            if pick <= 0:
+                out.append(spelling)
+                break
+    return "".join(out)
+
+
+def _pieces(line: str, rng: random.Random) -> list[str]:
+    words = line.split()
+    pieces = [line]
+    if len(words) > 4:
+        for _ in range(2):
+            k = rng.randint(2, 8)
+            start = rng.randint(0, len(words) - k) if len(words) > k else 0
+            pieces.append(" ".join(words[start : start + k]))
+    return pieces
+
+
+def training_set(lines_by_lang: dict[str, list[str]], seed: int = SEED):  # type: ignore[no-untyped-def]
+    """(keys, labels): every piece folded, and typed another way (Latin, or for Uzbek Latin
+    without its apostrophes)."""
+    rng = random.Random(seed)
+    keys: list[str] = []
+    labels: list[str] = []
+    for lang, lines in lines_by_lang.items():
+        for line in lines:
+            for piece in _pieces(line, rng):
+                cyrillic = any("\u0400" <= ch <= "\u04ff" for ch in piece)
+                other = typed_latin(piece, rng) if cyrillic else _APOSTROPHES.sub("", piece)
+                for variant in (piece, other):
+                    keys.append(fold(variant))
+                    labels.append(lang)
+    return keys, labels
+
+
+def corpus(folder: Path = DATA) -> dict[str, list[str]]:
+    return {
+        lang: [s for s in (folder / f"{lang}.txt").read_text("utf-8").splitlines() if s.strip()]
+        for lang in LANGS
+    }
+
+
+class LangModel:
+    """P(language | folded text) over `LANGS`."""
+
+    def __init__(self, lines_by_lang: dict[str, list[str]]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.naive_bayes import MultinomialNB
+
+        keys, labels = training_set(lines_by_lang)
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
+        )
+        matrix = self._vectorizer.fit_transform(keys)
+        self._nb = MultinomialNB(alpha=0.05).fit(matrix, labels)
+        self.langs: tuple[str, ...] = tuple(self._nb.classes_)
+
+    @classmethod
+    def build(cls) -> LangModel:
+        return cls(corpus())
+
+    def log_probs(self, text: str) -> dict[str, float]:
+        """Log-probabilities of the languages for `text` (any script); empty without letters."""
+        key = fold(text)
+        if not key:
+            return {}
+        row = self._nb.predict_log_proba(self._vectorizer.transform([key]))[0]
+        return dict(zip(self.langs, row.tolist(), strict=True))

@@ -1,0 +1,122 @@
+"""Write nlu/data/langid/<lang>.txt: the training text of the language-identification model.
+
+Two kinds of text, one line each:
+- the project's own: every example question, answer, title and urgent phrase of
+  content/faq/<lang>.yaml and the off-topic messages of nlu/offtopic.yaml;
+- sentences of Universal Dependencies treebanks (CC BY-SA 4.0), read from local clones
+  made with `git clone` (or the bare snapshots of the tool library):
+    UD_Kazakh-KTB, UD_Kyrgyz-KTMU, UD_Kyrgyz-TueCL, UD_Uzbek-UzUDT, UD_Russian-Taiga, and
+    for "other" (Latin-script languages that are none of ours) the first 600 sentences of the
+    dev sets of UD_English-EWT, UD_Turkish-IMST, UD_German-GSD and UD_French-GSD.
+There is no Tajik treebank; Tajik is the project's own text only.
+
+Test data is never read: not ../shared/eval/, nor tests/data/, nor Tatoeba or NTREX.
+
+    .venv/bin/python scripts/langid_corpus.py --ud /work/.mirror
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "nlu" / "data" / "langid"
+LANGS = ("kk", "ky", "tg", "uz", "ru", "other")
+# treebank, file, language: every split is used (their "test" is a parser's test, not ours).
+TREEBANKS = (
+    ("UD_Kazakh-KTB", "kk_ktb-ud-train.conllu", "kk"),
+    ("UD_Kazakh-KTB", "kk_ktb-ud-test.conllu", "kk"),
+    ("UD_Kyrgyz-KTMU", "ky_ktmu-ud-train.conllu", "ky"),
+    ("UD_Kyrgyz-KTMU", "ky_ktmu-ud-test.conllu", "ky"),
+    ("UD_Kyrgyz-TueCL", "ky_tuecl-ud-test.conllu", "ky"),
+    ("UD_Uzbek-UzUDT", "uz_uzudt-ud-train.conllu", "uz"),
+    ("UD_Uzbek-UzUDT", "uz_uzudt-ud-test.conllu", "uz"),
+    ("UD_Russian-Taiga", "ru_taiga-ud-dev.conllu", "ru"),
+    # Latin-script languages people here may also write: what the model calls "other".
+    ("UD_English-EWT", "en_ewt-ud-dev.conllu", "other"),
+    ("UD_Turkish-IMST", "tr_imst-ud-dev.conllu", "other"),
+    ("UD_German-GSD", "de_gsd-ud-dev.conllu", "other"),
+    ("UD_French-GSD", "fr_gsd-ud-dev.conllu", "other"),
+)
+OTHER_PER_TREEBANK = 600
+_TEXT = re.compile(r"^# text = (.+)$", re.MULTILINE)
+_MARKUP = re.compile(r"<[^>]+>|\{[^}]+\}|https?://\S+")
+_YAML = YAML(typ="safe")
+_SKIP_KEYS = {"source", "sources", "reviewed", "review_by", "url", "id", "topic", "contact"}
+
+
+def _read_treebank(root: Path, name: str, file: str) -> str:
+    """A treebank file from a working copy, or from a bare snapshot's HEAD."""
+    for candidate in (root / name, root / f"UniversalDependencies+{name}"):
+        if (candidate / file).is_file():
+            return (candidate / file).read_text(encoding="utf-8")
+        bare = candidate / "repo"
+        if bare.is_dir():
+            return subprocess.run(
+                ["git", "-C", str(bare), "show", f"HEAD:{file}"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+    raise SystemExit(f"error: {name}/{file} not found under {root}")
+
+
+def _strings(node: object, key: str = "") -> list[str]:
+    if key in _SKIP_KEYS:
+        return []
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _strings(v, str(k))]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v, key)]
+    return []
+
+
+def _lines(text: str) -> list[str]:
+    out = []
+    for line in _MARKUP.sub(" ", text).splitlines():
+        line = re.sub(r"\s+", " ", line.strip(" •-\t"))
+        if sum(ch.isalpha() for ch in line) >= 3:
+            out.append(line)
+    return out
+
+
+def own_text(lang: str) -> list[str]:
+    data = _YAML.load((ROOT / "content" / "faq" / f"{lang}.yaml").read_text("utf-8"))
+    lines = [line for s in _strings(data) for line in _lines(s)]
+    offtopic = _YAML.load((ROOT / "nlu" / "offtopic.yaml").read_text("utf-8"))
+    for group in offtopic.get("translated") or []:
+        if isinstance(group, dict) and group.get(lang):
+            lines += _lines(str(group[lang]))
+    written = offtopic.get("written") or {}
+    for variant in ("uz", "uz-Cyrl") if lang == "uz" else (lang,):
+        lines += [line for s in written.get(variant) or [] for line in _lines(str(s))]
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ud", type=Path, required=True, help="folder with the treebanks")
+    args = parser.parse_args()
+    TARGET.mkdir(parents=True, exist_ok=True)
+    by_lang: dict[str, list[str]] = {lang: own_text(lang) for lang in LANGS if lang != "other"}
+    by_lang["other"] = []
+    for name, file, lang in TREEBANKS:
+        lines = _lines("\n".join(_TEXT.findall(_read_treebank(args.ud, name, file))))
+        by_lang[lang] += lines[:OTHER_PER_TREEBANK] if lang == "other" else lines
+    for lang, lines in by_lang.items():
+        unique = list(dict.fromkeys(lines))
+        (TARGET / f"{lang}.txt").write_text("\n".join(unique) + "\n", encoding="utf-8")
+        print(f"{lang}: {len(unique)} lines, {sum(len(s) for s in unique)} characters")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
