@@ -1,85 +1,145 @@
-"""Language identification accuracy on FLORES-200 devtest (external data, measured only).
+"""Language identification per language and typing, and how often the bot would switch away.
 
-Reads ../shared/eval/langid_flores200_devtest.tsv (relative to the repository root); skips with
-a message when it is absent. Scores whole sentences and their first 3 to 8 words, per language,
-without a prior. There is no Uzbek Cyrillic in the file: `uz-Cyrl` is measured on the uz_Latn
-sentences transliterated to Cyrillic by `nlu.translit.latn_to_cyrl`.
+Two sources, measured only (never trained or tuned on):
+- FLORES-200 devtest, ../shared/eval/langid_flores200_devtest.tsv (long news sentences; skipped
+  with a message when absent), as written ("normal") and typed plainly ("plain": special
+  letters as their Russian look-alikes, Kazakh і as Latin i, Uzbek o‘ g‘ without or with a
+  straight apostrophe, as `scripts/make_plain_heldout.py` types them); each sentence whole and
+  its first 3 to 8 words ("short": 3 + the sentence's number mod 6). There is no Uzbek
+  Cyrillic in the file: `uz-Cyrl` is the uz_Latn sentences through `nlu.translit`.
+- chat messages written for the project's held-out sets: tests/data/nlu_heldout (normal),
+  nlu_heldout_plain (plain), langid_latin (Latin-typed ru, kk, ky, tg, uz).
 
-    .venv/bin/python benchmarks/nlu_langid.py [--prior]
+Each text is identified with no prior and with its language as the person's choice; with the
+choice, "switched" is the share of texts that the bot would answer in another language
+(`nlu.langid.switch_language`).
+
+    .venv/bin/python benchmarks/nlu_langid.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import pickle
 import sys
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlu.langid import identify  # noqa: E402
+from nlu import langid  # noqa: E402
 from nlu.translit import latn_to_cyrl  # noqa: E402
+from scripts.make_plain_heldout import plain  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "langid_flores200_devtest.tsv"
 LABELS = {"kk": "kk", "ky": "ky", "tg": "tg", "uz_Latn": "uz", "ru": "ru"}
+CHAT = {
+    "normal": ROOT / "tests" / "data" / "nlu_heldout",
+    "plain": ROOT / "tests" / "data" / "nlu_heldout_plain",
+    "latin": ROOT / "tests" / "data" / "langid_latin",
+}
+ORDER = ("kk", "ky", "tg", "uz", "uz-Cyrl", "ru")
 
 
-def load() -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
+def flores(every: int) -> list[tuple[str, str, str, str, str]]:
+    """(source, lang, variant, length, text) of the FLORES sentences."""
+    rows = []
     with EVAL.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            lang = LABELS[row["label"]]
-            rows.append((lang, row["text"]))
-            if lang == "uz":
-                rows.append(("uz-Cyrl", latn_to_cyrl(row["text"])))
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for number, row in enumerate(reader):
+            if number % every:
+                continue
+            lang, text = LABELS[row["label"]], row["text"]
+            versions = [(lang, text)] + ([("uz-Cyrl", latn_to_cyrl(text))] if lang == "uz" else [])
+            for variant_lang, sentence in versions:
+                for variant in ("normal", "plain"):
+                    typed = (
+                        sentence if variant == "normal" else plain(sentence, variant_lang, number)
+                    )
+                    short = " ".join(typed.split()[: 3 + number % 6])
+                    rows.append(("flores", variant_lang, variant, "whole", typed))
+                    rows.append(("flores", variant_lang, variant, "short", short))
     return rows
+
+
+def chat() -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for variant, folder in CHAT.items():
+        for path in sorted(folder.glob("*.tsv")):
+            with path.open(encoding="utf-8", newline="") as f:
+                for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                    rows.append(("chat", path.stem, variant, "whole", row["text"]))
+    return rows
+
+
+def model_memory() -> tuple[float, float]:
+    """MB of the loaded models as pickled, and MB allocated while loading them fresh."""
+    tracemalloc.start()
+    langid._Detectors._ident = langid._Detectors._model = None
+    langid.load_models()
+    allocated = tracemalloc.get_traced_memory()[0] / 1e6
+    tracemalloc.stop()
+    size = len(pickle.dumps(langid._Detectors._ident)) + len(pickle.dumps(langid._Detectors._model))
+    return size / 1e6, allocated
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--prior", action="store_true", help="also score with the true language given as the prior"
-    )
+    parser.add_argument("--quick", action="store_true", help="every 5th FLORES sentence")
     args = parser.parse_args()
-    if not EVAL.exists():
-        print(f"skipped: {EVAL} is absent (external eval data, not in the repository)")
-        return 0
-    rows = load()
-    modes = [False, True] if args.prior else [False]
-    for with_prior in modes:
-        correct: dict[str, Counter] = defaultdict(Counter)
-        total: dict[str, Counter] = defaultdict(Counter)
-        confusions: Counter = Counter()
-        start = time.perf_counter()
-        calls = 0
-        for lang, text in rows:
-            words = text.split()
-            variants = [("sentence", text)]
-            variants += [(f"{k}w", " ".join(words[:k])) for k in range(3, 9) if len(words) >= k]
-            for kind, sample in variants:
-                guess = identify(sample, prior=lang if with_prior else None)
-                calls += 1
-                group = "sentence" if kind == "sentence" else "3-8w"
-                for key in (kind, group) if kind != "sentence" else (kind,):
-                    total[lang][key] += 1
-                    correct[lang][key] += guess.lang == lang
-                if guess.lang != lang:
-                    confusions[(lang, guess.lang, group)] += 1
-        elapsed = time.perf_counter() - start
-        print(f"\n## prior = {'the true language' if with_prior else 'none'}")
-        kinds = ["sentence", "3-8w", *[f"{k}w" for k in range(3, 9)]]
-        print("| lang | " + " | ".join(kinds) + " |")
-        print("|---" * (len(kinds) + 1) + "|")
-        for lang in ["kk", "ky", "tg", "uz", "uz-Cyrl", "ru"]:
-            cells = [f"{100 * correct[lang][k] / max(1, total[lang][k]):.1f}" for k in kinds]
-            print(f"| {lang} | " + " | ".join(cells) + " |")
-        print(f"\n{calls} calls, {1000 * elapsed / calls:.2f} ms per call")
-        print("most frequent confusions (true -> guessed, sample):")
-        for (true, guess, group), count in confusions.most_common(8):
-            print(f"  {true} -> {guess} ({group}): {count}")
+    rows = chat()
+    if EVAL.exists():
+        rows += flores(5 if args.quick else 1)
+    else:
+        print(f"note: {EVAL} is absent (external eval data): chat messages only")
+    pickled, allocated = model_memory()
+    counts: dict[tuple, Counter] = defaultdict(Counter)
+    confusions: Counter = Counter()
+    start = time.perf_counter()
+    for source, lang, variant, length, text in rows:
+        cell = counts[(source, variant, lang)]
+        free = langid.identify(text)
+        chosen = langid.identify(text, prior=lang)
+        switched = langid.switch_language(text, lang, chosen.lang, chosen.confidence)
+        cell[f"{length} n"] += 1
+        cell[f"{length} none"] += free.lang == lang
+        cell[f"{length} chosen"] += chosen.lang == lang
+        cell["n"] += 1
+        cell["switched"] += switched is not None
+        if free.lang != lang:
+            confusions[(source, variant, length, lang, free.lang)] += 1
+    per_call = 1000 * (time.perf_counter() - start) / (2 * len(rows))
+
+    print(
+        "| source | typed | lang | short, no prior | whole, no prior | short, chosen |"
+        " whole, chosen | switched away |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for source, variant, lang in sorted(
+        counts, key=lambda k: (k[0], list(CHAT).index(k[1]), ORDER.index(k[2]))
+    ):
+        cell = counts[(source, variant, lang)]
+
+        def pct(key: str, length: str, cell: Counter = cell) -> str:
+            n = cell[f"{length} n"]
+            return f"{100 * cell[f'{length} {key}'] / n:.1f}" if n else "-"
+
+        switched = f"{100 * cell['switched'] / cell['n']:.1f}% of {cell['n']}"
+        print(
+            f"| {source} | {variant} | {lang} | {pct('none', 'short')} | {pct('none', 'whole')}"
+            f" | {pct('chosen', 'short')} | {pct('chosen', 'whole')} | {switched} |"
+        )
+    print(
+        f"\n{2 * len(rows)} calls, {per_call:.2f} ms per call;"
+        f" models: {pickled:.1f} MB pickled, {allocated:.1f} MB allocated while loading"
+    )
+    print("most frequent confusions with no prior (source, typed, length, true -> guessed):")
+    for (source, variant, length, true, guess), n in confusions.most_common(12):
+        print(f"  {source} {variant} {length}: {true} -> {guess}: {n}")
     return 0
 
 

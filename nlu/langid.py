@@ -55,8 +55,8 @@ _UZ_WORDS = frozenset(
 _LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])[iı]|[iı](?=[\u0400-\u04ff])")
 # How much each voice counts (py3langid, cld2, our model), for Cyrillic and for Latin text:
 # the detectors know edited Cyrillic text well, our model knows plain and Latin typing.
-_CYRILLIC_WEIGHTS = (1.0, 0.5, 1.0)
-_LATIN_WEIGHTS = (0.3, 0.2, 1.0)
+_CYRILLIC_WEIGHTS = (1.0, 0.5, 2.0)
+_LATIN_WEIGHTS = (0.1, 0.1, 1.0)
 _MODEL_FLOOR = math.log(1e-4)
 _LETTER = re.compile(r"[^\W\d_]")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[\d#@]\S*")
@@ -242,9 +242,6 @@ def _variant(lang: str, cyrillic: bool) -> str:
 
 # How sure identification must be before the bot answers in another language than the chosen.
 SWITCH_CONFIDENCE = 0.8
-# Without such letters, how sure, on how many letters, for languages that do not read alike.
-SURE_CONFIDENCE = 0.95
-SURE_LETTERS = 12
 
 
 def _family(lang: str) -> str:
@@ -256,15 +253,14 @@ def switch_language(text: str, chosen: str, lang: str, confidence: float) -> str
 
     `lang` and `confidence` are what identification said. The chosen language stays unless
     the text shows what it cannot explain:
-    - letters it lacks that the identified language uses (ә in a Russian chooser's message),
-    - or, in the same script, a sure model on a few words, for languages that do not read
-      alike when typed plainly (Kyrgyz from a Russian chooser; never Kazakh from a Kyrgyz
-      chooser or the reverse),
+    - letters it lacks that the identified language uses (ә in a Russian chooser's message;
+      not ы or щ, which Russian words bring into every language here),
     - or the other script with a confident model: Cyrillic from an Uzbek (Latin) chooser, or
       Uzbek Latin signs (o‘ g‘) from a chooser of a Cyrillic language. Latin letters alone
       never move anyone to Uzbek: Kazakh, Kyrgyz, Tajik and Russian are typed in Latin too.
-    Plain-typed text of the chosen language therefore never switches, nor does another
-    script of the same language (Uzbek Cyrillic from an Uzbek Latin chooser)."""
+    Plain-typed text never switches (Kazakh and Kyrgyz typed so read alike), nor do Russian
+    words in a message (people here mix them into every language), nor does the other script
+    of the same language (Uzbek Cyrillic from an Uzbek Latin chooser)."""
     if lang not in USER_LANGS or confidence < SWITCH_CONFIDENCE:
         return None
     if _family(lang) == _family(chosen):
@@ -277,9 +273,9 @@ def switch_language(text: str, chosen: str, lang: str, confidence: float) -> str
         if cyrillic:  # an Uzbek Latin chooser writing Cyrillic
             return lang
         return lang if lang == "uz" and _UZ_APOSTROPHE.search(clean) else None
-    foreign = {ch for ch in _LETTERS if ch in clean and _family(chosen) not in _LETTERS[ch]}
-    if any(_family(lang) in _LETTERS[ch] for ch in foreign):
-        return lang
-    if {_family(lang), _family(chosen)} == {"kk", "ky"}:
-        return None  # typed plainly, the two read alike: only letters tell them apart
-    return lang if confidence >= SURE_CONFIDENCE and len(letters) >= SURE_LETTERS else None
+    foreign = {
+        ch
+        for ch, users in _LETTERS.items()
+        if ch in clean and _family(chosen) not in users and "ru" not in users
+    }
+    return lang if any(_family(lang) in _LETTERS[ch] for ch in foreign) else None

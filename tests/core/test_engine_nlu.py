@@ -49,12 +49,21 @@ def test_no_answer_gives_the_menu_and_a_person(engine):
 
 
 def test_danger_in_another_language_is_escalated_in_that_language(engine, knowledge):
-    # The user chose Russian but writes Kyrgyz without its special letters.
-    decision = engine.handle(Inbound(user_id=1, text="кожоюн паспортумду алып алды"), RU)
+    # The user chose Russian but writes Kyrgyz, with its letter ү.
+    text = "кожоюн паспортумду алып алды, үйгө кете албайм"
+    decision = engine.handle(Inbound(user_id=1, text=text), RU)
     assert decision.outcome == "urgent"
     assert any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
     assert decision.lang == "ky"
     assert knowledge.content.contacts["police_102"].names["ky"] in decision.replies[0].text
+
+
+def test_danger_typed_plainly_is_escalated_in_the_chosen_language(engine, knowledge):
+    # Kyrgyz without its special letters: nothing that Russian, the choice, cannot explain.
+    decision = engine.handle(Inbound(user_id=1, text="кожоюн паспортумду алып алды"), RU)
+    assert decision.outcome == "urgent"
+    assert decision.lang == "ru"
+    assert knowledge.content.contacts["police_102"].names["ru"] in decision.replies[0].text
 
 
 def test_a_question_that_mentions_deportation_gets_its_answer_and_a_person(engine, knowledge):
@@ -81,3 +90,46 @@ def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge
     assert not any(isinstance(a, OpenTicket) for a in decision.actions)
     [gap] = [a for a in decision.actions if isinstance(a, Unanswered)]
     assert gap.nearest == ("job_search", "detention")  # for editors: the ranking
+
+
+def _person(lang: str) -> UserView:
+    return UserView(user_id=1, lang=lang, consented=True)
+
+
+def test_a_kazakh_person_typing_plain_letters_is_answered_in_kazakh(engine, knowledge):
+    # "How much does the permit cost a month", without ә қ ң ө ұ ү і: reads like Kyrgyz too.
+    decision = engine.handle(Inbound(user_id=1, text="патент айына канша турады"), _person("kk"))
+    assert decision.lang == "kk"
+    assert "switch" not in decision.outcome
+    assert knowledge.content.entries["work_permit_cost"].texts["kk"].title in (
+        decision.replies[0].text
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("kk", "jumys beruwshi pasportymdy alyp qoydy, bermey jatyr"),
+        ("ky", "kojoiun pasportumdu alyp koidu, berbei jatat"),
+        ("tg", "korfarmo pasportamro girift va namedihad"),
+    ],
+)
+def test_latin_typed_danger_gets_the_emergency_contacts_in_the_persons_language(
+    engine, knowledge, lang, text
+):
+    decision = engine.handle(Inbound(user_id=1, text=text), _person(lang))
+    assert decision.outcome == "urgent"
+    assert decision.lang == lang
+    assert knowledge.content.contacts["police_102"].names[lang] in decision.replies[0].text
+
+
+def test_did_you_mean_buttons_answer_in_the_language_they_were_shown_in(engine, knowledge):
+    # A Kazakh chooser asks in Uzbek (o‘ shows it): the buttons come in Uzbek, and so does
+    # the answer a button gives, whatever the chosen language.
+    decision = engine.handle(Inbound(user_id=1, text="hujjat yo‘qoldi"), _person("kk"))
+    questions = [b for b in buttons(decision) if b.startswith("q:")]
+    assert questions and all(b.startswith("q:uz-") for b in questions)
+    entry = questions[0].rsplit("-", 1)[1]
+    answer = engine.handle(Inbound(user_id=1, callback=questions[0]), _person("kk"))
+    assert answer.lang == "uz"
+    assert knowledge.content.entries[entry].texts["uz"].title in answer.replies[0].text

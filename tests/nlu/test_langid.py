@@ -43,6 +43,11 @@ def test_plain_or_latin_typing_never_moves_a_person_from_their_language(text, la
     assert _switch(text, lang) is None
 
 
+def test_russian_words_in_a_message_do_not_switch_to_russian() -> None:
+    assert _switch("регистрацию где сделать, ман дар Алмато кор мекунам", "tg") is None
+    assert _switch("Регистрацию где сделать? Объясните пожалуйста подробно", "kk") is None
+
+
 def test_kazakh_and_kyrgyz_typed_plainly_never_switch_into_each_other() -> None:
     kazakh = "кожайын паспортымды алып койды не истеймин"
     assert identify(kazakh).lang == "kk"
@@ -58,7 +63,7 @@ def test_kazakh_and_kyrgyz_typed_plainly_never_switch_into_each_other() -> None:
         ("Корфармо шиносномаи маро гирифт, ман чӣ кор кунам?", "kk", "tg"),  # ӣ
         ("Ish beruvchi pasportimni olib qo‘ydi, nima qilishim kerak?", "kk", "uz"),  # o‘
         ("Работодатель забрал мой паспорт, что мне делать?", "uz", "ru"),  # Cyrillic
-        ("Кожоюн менин паспортумду алып койду, эмне кылышым керек?", "ru", "ky"),
+        ("Кожоюн менин паспортумду алып койду, үйгө кете албайм", "ru", "ky"),  # ү
     ],
 )
 def test_what_the_chosen_language_cannot_explain_switches(text, chosen, lang) -> None:
