@@ -67,19 +67,22 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
-    print("\n## top-1 accuracy by language variant (%)\n")
     langs = [lang for lang in USER_LANGS if any(lang in r["accuracy"] for r in results.values())]
-    print("| run | " + " | ".join(langs) + " | all | none P | none R | urgent R |")
-    print("|---" * (len(langs) + 5) + "|")
-    for run, r in results.items():
-        cells = [
-            f"{100 * r['accuracy'][lang]:.1f}" if lang in r["accuracy"] else "-" for lang in langs
-        ]
-        print(
-            f"| {run} | " + " | ".join(cells) + f" | {100 * r['accuracy_all']:.1f} | "
-            f"{100 * r['none_precision']:.1f} | {100 * r['none_recall']:.1f} | "
-            f"{100 * r['urgent_recall']:.1f} |"
-        )
+    tables = [
+        ("top-1", "accuracy", [("none P", "none_precision"), ("none R", "none_recall")]),
+        ("urgent recall", "urgent_recall", []),
+        ("false alarms", "false_alarms", []),
+        ("urgent precision", "urgent_precision", []),
+    ]
+    for title, key, extra in tables:
+        print(f"\n## {title} by language variant (%)\n")
+        print("| run | " + " | ".join([*langs, "all", *(e[0] for e in extra)]) + " |")
+        print("|---" * (len(langs) + 2 + len(extra)) + "|")
+        for run, r in results.items():
+            cells = [f"{100 * r[key][lang]:.1f}" if lang in r[key] else "-" for lang in langs]
+            cells.append(f"{100 * r[key + '_all']:.1f}")
+            cells += [f"{100 * r[e[1]]:.1f}" for e in extra]
+            print(f"| {run} | " + " | ".join(cells) + " |")
     return 0
 
 

@@ -5,8 +5,9 @@ their fold (see `Scorer.cross_validate`). On those scores:
 - a logistic regression turns (score, margin to the best other id) into the probability
   that an id is right: the reported confidence;
 - `answer_at`: the lowest confidence at which cross-validated answers are right at least
-  `ANSWER_PRECISION` of the time (`URGENT_PRECISION` when the top id is urgent: a needless
-  escalation costs less than a missed one);
+  `ANSWER_PRECISION` of the time; `urgent_ask_at`, the lowest at which an urgent top id is
+  right `URGENT_PRECISION` of the time: under `answer_at` the bot asks whether it is an
+  emergency (a question costs less than a missed danger, the whole lane more);
 - `none_below` and `urgent_choice_at`: the pair that replays best through the outcome rules
   (`decision.decide`): the lowest cost, where every wrong top id (or wrong none) costs 1, so
   does an urgent button beside the menu of a message that is not urgent, and every urgent
@@ -107,10 +108,10 @@ def calibrate(
     answerable = ~ranked.none_top
     answer_at = _lowest_threshold(conf[answerable], right[answerable], ANSWER_PRECISION)
     top_urgent = answerable & urgent[top]
-    urgent_answer_at = min(
+    urgent_ask_at = min(
         answer_at, _lowest_threshold(conf[top_urgent], right[top_urgent], URGENT_PRECISION)
     )
-    cal = replace(cal, answer_at=answer_at, urgent_answer_at=urgent_answer_at)
+    cal = replace(cal, answer_at=answer_at, urgent_ask_at=urgent_ask_at)
 
     weights = np.ones(n)
     if is_none.any() and (~is_none).any():

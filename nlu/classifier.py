@@ -5,10 +5,12 @@ result = classifier.classify("паспортымды кожайын алып к�
 result.outcome   # "answer" | "clarify" | "none"
 result.intent    # the catalog id (the top choice for clarify), None for none
 result.urgent    # True: escalate now (an urgent id answered, or an urgent phrase)
+result.maybe_urgent  # True: perhaps urgent, not clearly: ask, choices[0] is the urgent id
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import numpy as np
 from nlu.calibration import calibrate
 from nlu.decision import OUTCOMES, Calibration, decide, rank
 from nlu.index import expand
-from nlu.langid import identify
+from nlu.langid import LangGuess, identify
 from nlu.normalize import fold
 from nlu.offtopic import NONE, offtopic_examples
 from nlu.scoring import Scorer, TfidfScorer
@@ -29,6 +31,8 @@ ANSWER, CLARIFY, NONE_OUTCOME = OUTCOMES
 BACKENDS = ("tfidf", "semantic")
 RANKING_SIZE = 5
 CV_FOLDS = 4
+SMALL_TALK = ("greeting", "thanks")  # win only when nothing else is said
+QUESTION_WORDS = 3  # words left beside small talk that make a question ("xayrli kun" does not)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,18 @@ class Classification:
     ranking: tuple[tuple[str, float], ...]  # the best ids with their confidence
     urgent: bool  # escalate at once
     choices: tuple[str, ...] = ()  # the ids to offer as buttons for CLARIFY
+    # CLARIFY only: the message may be urgent but is not clearly so; choices[0] (== intent)
+    # is the urgent id to offer first ("is this an emergency?"). Never with `urgent`.
+    maybe_urgent: bool = False
+
+
+def _small_talk_words(examples: Iterable[Any]) -> frozenset[str]:
+    """Folded words said mostly in greetings and thanks ("salom", "aleykum", "rahmat")."""
+    talk: Counter[str] = Counter()
+    other: Counter[str] = Counter()
+    for example in examples:
+        (talk if example.intent in SMALL_TALK else other).update(set(example.key.split()))
+    return frozenset(w for w in talk if talk[w] >= 2 * other[w])
 
 
 def _triples(examples: Iterable[Any]) -> list[tuple[str, ...]]:
@@ -72,6 +88,7 @@ class Classifier:
         self._catalog = np.array([i != NONE for i in self.ids])
         self._urgent = np.array([i in self.urgent_ids for i in self.ids])
         self.intents: tuple[str, ...] = tuple(i for i in self.ids if i != NONE)
+        self.small_talk = _small_talk_words(scorer.examples)
 
     @classmethod
     def build(
@@ -122,6 +139,25 @@ class Classifier:
             return Classification(
                 text, guess.lang, guess.confidence, NONE_OUTCOME, None, 0.0, (), False
             )
+        # A greeting or thanks before or after a question does not hide it: the rest of the
+        # message is classified alone, and the small talk wins only when the rest says nothing.
+        core = self._without_small_talk(key)
+        if core != key and len(core.split()) >= QUESTION_WORDS:
+            result = self._classify_key(core, text, guess)
+            if result.outcome != NONE_OUTCOME:
+                return result
+        return self._classify_key(key, text, guess)
+
+    def _without_small_talk(self, key: str) -> str:
+        words = key.split()
+        start, end = 0, len(words)
+        while start < end and words[start] in self.small_talk:
+            start += 1
+        while end > start and words[end - 1] in self.small_talk:
+            end -= 1
+        return " ".join(words[start:end])
+
+    def _classify_key(self, key: str, text: str, guess: LangGuess) -> Classification:
         scores = self.scorer.scores(key, text)[None, :]
         ranked = rank(scores, self.calibration, self._catalog, self._urgent, RANKING_SIZE)
         d = decide(ranked, self.calibration, self._urgent)
@@ -137,6 +173,7 @@ class Classifier:
         if outcome == CLARIFY and self.ids[intent] in choices:  # the likeliest first
             choices = (self.ids[intent], *(c for c in choices if c != self.ids[intent]))
         confidence = conf.get(intent, 0.0) if intent >= 0 else float(ranked.confidence[0, 0])
+        maybe_urgent = bool(d.maybe_urgent[0])
         if self.phrases.find(text) is not None:
             # An urgent phrase always escalates. A confident answer stays the answer ("TB was
             # found, will they deport me?" gets the TB answer and a person); otherwise the
@@ -146,7 +183,8 @@ class Classifier:
                 urgent = True
             elif self._urgent[best_urgent]:
                 outcome, intent, urgent, choices = ANSWER, best_urgent, True, ()
-                confidence = max(conf.get(intent, 0.0), self.calibration.urgent_answer_at)
+                confidence = max(conf.get(intent, 0.0), self.calibration.urgent_ask_at)
+            maybe_urgent = maybe_urgent and not urgent
         return Classification(
             text,
             guess.lang,
@@ -157,4 +195,5 @@ class Classifier:
             ranking,
             urgent,
             choices,
+            maybe_urgent,
         )

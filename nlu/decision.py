@@ -1,12 +1,16 @@
 """From id scores to one of three outcomes (vectorised: calibration replays it on CV rows).
 
 For each message, with `top` the best catalog id and `conf` its calibrated confidence:
-- answer   when the best id overall is a catalog id and `conf >= answer_at`
-           (`>= urgent_answer_at` when `top` is urgent; the answer is then urgent);
+- answer   when the best id overall is a catalog id and `conf >= answer_at`; the answer is
+           urgent (the protection lane) when `top` is urgent;
+- clarify  when `top` is urgent and `conf >= urgent_ask_at` but below `answer_at`: the
+           message may be urgent but is not clearly so, and the bot asks ("is this an
+           emergency?", `top` first) instead of opening the lane;
 - none     when the off-topic pseudo-id wins or `top` scores below `none_below`; an urgent
            id among the best three that scores at least `urgent_choice_at` is then offered
            beside the menu (a needless button costs less than a missed danger);
 - clarify  otherwise, offering `top`, the runners-up close to it, and near urgent ids.
+A clarify whose first choice is urgent is `maybe_urgent`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ class Calibration:
     weights: tuple[float, float] = (4.0, 6.0)  # of the top score and of the margin
     bias: float = -1.0
     answer_at: float = 0.8
-    urgent_answer_at: float = 0.5
+    urgent_ask_at: float = 0.5
     none_below: float = -0.3
     urgent_choice_at: float = -0.4
 
@@ -44,6 +48,7 @@ class Decisions:
     outcome: np.ndarray  # ANSWER, CLARIFY or NONE per row
     intent: np.ndarray  # column of the id (-1 for NONE)
     urgent: np.ndarray  # escalate at once
+    maybe_urgent: np.ndarray  # a clarify whose first choice is an urgent id: ask first
     choices: np.ndarray  # (rows, MAX_CHOICES + 1): the best catalog ids, then the best urgent id
     offered: np.ndarray  # which of `choices` a clarify offers (at most MAX_CHOICES, no
     # repeats), or for a none the urgent ids offered beside the menu
@@ -107,10 +112,9 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     )
     chosen = np.concatenate([ranked.chosen[:, :k], ranked.urgent_score[:, None]], axis=1)
     top, s_top, conf = top3[:, 0], chosen[:, 0], ranked.confidence[:, 0]
-    answer = ~ranked.none_top & (
-        (conf >= cal.answer_at) | (urgent[top] & (conf >= cal.urgent_answer_at))
-    )
-    low = ~answer & (ranked.none_top | (s_top < cal.none_below))
+    answer = ~ranked.none_top & (conf >= cal.answer_at)
+    ask = ~ranked.none_top & ~answer & urgent[top] & (conf >= cal.urgent_ask_at)
+    low = ~answer & ~ask & (ranked.none_top | (s_top < cal.none_below))
     urgent_near = urgent[choices] & (chosen >= cal.urgent_choice_at)
     urgent_near[:, k] &= has_best & ~(top3 == ranked.best_urgent[:, None]).any(axis=1)
     clarify = ~answer & ~low
@@ -128,4 +132,4 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     # At most MAX_CHOICES buttons: an extra urgent id takes the place of the last runner-up.
     crowded = offered.sum(axis=1) > MAX_CHOICES
     offered[crowded, k - 1] = False
-    return Decisions(outcome, intent, answer & urgent[top], choices, offered)
+    return Decisions(outcome, intent, answer & urgent[top], clarify & urgent[top], choices, offered)

@@ -5,7 +5,9 @@ it is also given to the classifier as the user's chosen language. A message coun
 when the top id (the answer, or the first choice of a clarify) is its label, or when both
 are `none`. An urgent message counts as found when the bot escalates or offers to: an answer
 with its id, a button for its id (in a clarify, or beside the menu of a none), or the urgent
-flag.
+flag. A false alarm is a message that is not urgent (a non-urgent id, or `none`) on which the
+protection lane opens (the urgent flag); urgent precision is the share of urgent flags raised
+on urgent messages.
 """
 
 from __future__ import annotations
@@ -89,8 +91,11 @@ class Report:
     none_predicted: int = 0
     none_right: int = 0
     none_labelled: int = 0
-    urgent_total: int = 0
-    urgent_found: int = 0
+    urgent_total: Counter = field(default_factory=Counter)  # urgent messages, per language
+    urgent_found: Counter = field(default_factory=Counter)  # ... escalated or offered
+    alarms: Counter = field(default_factory=Counter)  # urgent flags, per language
+    false_alarms: Counter = field(default_factory=Counter)  # ... on non-urgent messages
+    calm: Counter = field(default_factory=Counter)  # non-urgent messages, per language
     outcomes: Counter = field(default_factory=Counter)
     confusions: Counter = field(default_factory=Counter)
     missed_urgent: list[str] = field(default_factory=list)
@@ -108,9 +113,21 @@ class Report:
     def none_recall(self) -> float:
         return self.none_right / self.none_labelled if self.none_labelled else 1.0
 
-    @property
-    def urgent_recall(self) -> float:
-        return self.urgent_found / self.urgent_total if self.urgent_total else 1.0
+    @staticmethod
+    def _share(part: Counter, whole: Counter, lang: str | None, empty: float) -> float:
+        n = sum(whole.values()) if lang is None else whole[lang]
+        return (sum(part.values()) if lang is None else part[lang]) / n if n else empty
+
+    def urgent_recall(self, lang: str | None = None) -> float:
+        return self._share(self.urgent_found, self.urgent_total, lang, 1.0)
+
+    def false_alarm_rate(self, lang: str | None = None) -> float:
+        """Share of the non-urgent messages on which the protection lane opens."""
+        return self._share(self.false_alarms, self.calm, lang, 0.0)
+
+    def urgent_precision(self, lang: str | None = None) -> float:
+        """Share of the urgent flags raised on urgent messages."""
+        return 1.0 - self._share(self.false_alarms, self.alarms, lang, 0.0)
 
     def as_dict(self) -> dict:
         return {
@@ -119,24 +136,37 @@ class Report:
             "lines": dict(self.total),
             "none_precision": round(self.none_precision, 4),
             "none_recall": round(self.none_recall, 4),
-            "urgent_recall": round(self.urgent_recall, 4),
+            "urgent_recall": {lang: round(self.urgent_recall(lang), 4) for lang in self.total},
+            "urgent_recall_all": round(self.urgent_recall(), 4),
+            "false_alarms": {lang: round(self.false_alarm_rate(lang), 4) for lang in self.total},
+            "false_alarms_all": round(self.false_alarm_rate(), 4),
+            "urgent_precision": {
+                lang: round(self.urgent_precision(lang), 4) for lang in self.total
+            },
+            "urgent_precision_all": round(self.urgent_precision(), 4),
             "outcomes": dict(self.outcomes),
             "confusions": [[a, b, n] for (a, b), n in self.confusions.most_common(10)],
         }
 
     def render(self) -> str:
-        lines = ["language  lines  top-1"]
-        for lang in sorted(self.total, key=lambda x: USER_LANGS.index(x)):
-            lines.append(f"{lang:<8} {self.total[lang]:>6}  {100 * self.accuracy(lang):5.1f}%")
-        lines.append(f"{'all':<8} {sum(self.total.values()):>6}  {100 * self.accuracy():5.1f}%")
+        lines = ["language  lines  top-1  urgent R  false alarms  urgent P"]
+        for lang in [*sorted(self.total, key=USER_LANGS.index), None]:
+            lines.append(
+                f"{lang or 'all':<8} {self.total[lang] if lang else sum(self.total.values()):>6}"
+                f"  {100 * self.accuracy(lang):5.1f}%  {100 * self.urgent_recall(lang):7.1f}%"
+                f"  {100 * self.false_alarm_rate(lang):11.1f}%"
+                f"  {100 * self.urgent_precision(lang):7.1f}%"
+            )
         lines.append(
             f"none: precision {100 * self.none_precision:.1f}% "
             f"({self.none_right}/{self.none_predicted}), recall {100 * self.none_recall:.1f}% "
             f"({self.none_right}/{self.none_labelled})"
         )
         lines.append(
-            f"urgent recall: {100 * self.urgent_recall:.1f}% "
-            f"({self.urgent_found}/{self.urgent_total})"
+            f"urgent recall: {100 * self.urgent_recall():.1f}% "
+            f"({sum(self.urgent_found.values())}/{sum(self.urgent_total.values())}); "
+            f"false alarms {sum(self.false_alarms.values())} of {sum(self.calm.values())} "
+            "non-urgent messages"
         )
         lines.append("outcomes: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.most_common()))
         if self.confusions:
@@ -162,10 +192,14 @@ def evaluate(classifier: Classifier, rows: Iterable[Labelled], use_prior: bool =
         if guess == NONE:
             report.none_predicted += 1
             report.none_right += row.intent == NONE
-        if row.intent in classifier.urgent_ids:
-            report.urgent_total += 1
+        report.alarms[row.lang] += result.urgent
+        if row.intent not in classifier.urgent_ids:
+            report.calm[row.lang] += 1
+            report.false_alarms[row.lang] += result.urgent
+        else:
+            report.urgent_total[row.lang] += 1
             if escalates(result, row.intent):
-                report.urgent_found += 1
+                report.urgent_found[row.lang] += 1
             else:
                 report.missed_urgent.append(row.source)
     return report

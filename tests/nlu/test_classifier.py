@@ -86,14 +86,22 @@ def test_urgent_phrase_forces_escalation(classifier: Classifier, content) -> Non
     "text",
     ["у меня нашли туберкулёз, будет депортация?", "tuberkulyoz chiqdi deportatsiya bo'ladimi"],
 )
-def test_urgent_phrase_in_a_clear_question_escalates_and_keeps_its_answer(
+def test_fear_of_deportation_in_an_ordinary_question_is_not_an_alarm(
     classifier: Classifier, text: str
 ) -> None:
-    # "депортация" is an urgent phrase: a person is called in, and the question asked (TB
-    # treatment) is still the one answered, not the detention entry.
+    # "deportation" alone is no urgent phrase: the TB question gets its answer, no 🆘 ticket.
     result = classifier.classify(text)
-    assert result.urgent and result.outcome == ANSWER
+    assert result.outcome == ANSWER and not result.urgent
     assert result.intent == "infectious_disease_care"
+
+
+def test_urgent_phrase_in_a_clear_question_escalates_and_keeps_its_answer(
+    classifier: Classifier,
+) -> None:
+    # "угрожают" is an urgent phrase: a person is called in, and the question asked (the
+    # wages) is still the one answered.
+    result = classifier.classify("не платят зарплату уже три месяца и угрожают", "ru")
+    assert result.urgent and result.outcome == ANSWER and result.intent == "unpaid_wages"
 
 
 def test_result_shape(classifier: Classifier, content) -> None:

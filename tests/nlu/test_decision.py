@@ -12,7 +12,7 @@ CAL = Calibration(
     weights=(4.0, 8.0),
     bias=-2.0,
     answer_at=0.8,
-    urgent_answer_at=0.4,
+    urgent_ask_at=0.4,
     none_below=0.2,
     urgent_choice_at=0.05,
 )
@@ -33,8 +33,18 @@ def test_confident_answer() -> None:
     assert outcome([0.9, 0.1, 0.0, 0.0])[:3] == (ANSWER, "a", False)
 
 
-def test_urgent_answers_at_a_lower_confidence() -> None:
-    assert outcome([0.2, 0.1, 0.45, 0.0])[:3] == (ANSWER, "u", True)
+def test_a_confident_urgent_id_opens_the_lane() -> None:
+    assert outcome([0.1, 0.0, 0.9, 0.0])[:3] == (ANSWER, "u", True)
+
+
+def test_an_unsure_urgent_id_is_asked_about_first_not_escalated() -> None:
+    row = [0.3, 0.1, 0.4, 0.0]
+    d = decide(rank(np.array([row]), CAL, CATALOG, URGENT), CAL, URGENT)
+    assert outcome(row)[:3] == (CLARIFY, "u", False) and outcome(row)[3][0] == "u"
+    assert d.maybe_urgent[0]
+    assert not decide(
+        rank(np.array([[0.9, 0.1, 0.0, 0.0]]), CAL, CATALOG, URGENT), CAL, URGENT
+    ).maybe_urgent[0]
 
 
 def test_close_scores_clarify() -> None:
@@ -58,7 +68,7 @@ def test_calibration_on_synthetic_cv_scores() -> None:
     scores = rng.normal(0, 0.15, (400, 4))
     scores[np.arange(400), labels] += 0.5
     cal = calibrate(scores, labels, 3, URGENT)
-    assert 0 < cal.answer_at <= 1 and cal.urgent_answer_at <= cal.answer_at
+    assert 0 < cal.answer_at <= 1 and cal.urgent_ask_at <= cal.answer_at
     assert cal.urgent_choice_at <= cal.none_below
     metrics = replay(rank(scores, cal, CATALOG, URGENT), cal, labels, 3, URGENT)
     assert metrics["accuracy"] > 0.8 and metrics["urgent_recall"] > 0.9
