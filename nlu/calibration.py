@@ -6,8 +6,10 @@ their fold (see `Scorer.cross_validate`). On those scores:
   that an id is right: the reported confidence;
 - `answer_at`: the lowest confidence at which cross-validated answers are right at least
   `ANSWER_PRECISION` of the time; `urgent_ask_at`, the lowest at which an urgent top id is
-  right `URGENT_PRECISION` of the time: under `answer_at` the bot asks whether it is an
-  emergency (a question costs less than a missed danger, the whole lane more);
+  right `URGENT_PRECISION` of the time; `urgent_answer_at` (at least `answer_at`), the
+  lowest at which the messages with an urgent top id are urgent `LANE_PRECISION` of the
+  time: between the two the bot asks whether it is an emergency (a question costs less
+  than a missed danger, a needless lane costs an operator and frightens the person);
 - `none_below` and `urgent_choice_at`: the pair that replays best through the outcome rules
   (`decision.decide`): the lowest cost, where every wrong top id (or wrong none) costs 1, so
   does an urgent button beside the menu of a message that is not urgent, and every urgent
@@ -26,6 +28,7 @@ from nlu.decision import ANSWER, NONE, Calibration, Ranked, decide, rank
 
 ANSWER_PRECISION = 0.95
 URGENT_PRECISION = 0.80
+LANE_PRECISION = 0.99  # of the lane opened by an urgent id: most 🆘 tickets must be real
 URGENT_MISS_COST = 10.0
 NEEDLESS_BUTTON_COST = 1.0  # an urgent button beside the menu of a message that is not urgent
 NONE_SHARE = 0.15
@@ -111,7 +114,14 @@ def calibrate(
     urgent_ask_at = min(
         answer_at, _lowest_threshold(conf[top_urgent], right[top_urgent], URGENT_PRECISION)
     )
-    cal = replace(cal, answer_at=answer_at, urgent_ask_at=urgent_ask_at)
+    labelled_urgent = ~is_none & urgent[np.where(is_none, 0, labels)]
+    urgent_answer_at = max(
+        answer_at,
+        _lowest_threshold(conf[top_urgent], labelled_urgent[top_urgent], LANE_PRECISION),
+    )
+    cal = replace(
+        cal, answer_at=answer_at, urgent_answer_at=urgent_answer_at, urgent_ask_at=urgent_ask_at
+    )
 
     weights = np.ones(n)
     if is_none.any() and (~is_none).any():

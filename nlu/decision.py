@@ -1,10 +1,11 @@
 """From id scores to one of three outcomes (vectorised: calibration replays it on CV rows).
 
 For each message, with `top` the best catalog id and `conf` its calibrated confidence:
-- answer   when the best id overall is a catalog id and `conf >= answer_at`; the answer is
-           urgent (the protection lane) when `top` is urgent;
-- clarify  when `top` is urgent and `conf >= urgent_ask_at` but below `answer_at`: the
-           message may be urgent but is not clearly so, and the bot asks ("is this an
+- answer   when the best id overall is a catalog id and `conf >= answer_at`; when `top` is
+           urgent, only at `conf >= urgent_answer_at`, and the answer is then urgent (the
+           protection lane);
+- clarify  when `top` is urgent and `conf >= urgent_ask_at` but below `urgent_answer_at`:
+           the message may be urgent but is not clearly so, and the bot asks ("is this an
            emergency?", `top` first) instead of opening the lane;
 - none     when the off-topic pseudo-id wins or `top` scores below `none_below`; an urgent
            id among the best three that scores at least `urgent_choice_at` is then offered
@@ -27,7 +28,8 @@ class Calibration:
     weights: tuple[float, float] = (4.0, 6.0)  # of the top score and of the margin
     bias: float = -1.0
     answer_at: float = 0.8
-    urgent_ask_at: float = 0.5
+    urgent_answer_at: float = 0.9  # an urgent top id opens the lane (at least answer_at)
+    urgent_ask_at: float = 0.5  # ... and is asked about from here up
     none_below: float = -0.3
     urgent_choice_at: float = -0.4
 
@@ -112,7 +114,7 @@ def decide(ranked: Ranked, cal: Calibration, urgent: np.ndarray) -> Decisions:
     )
     chosen = np.concatenate([ranked.chosen[:, :k], ranked.urgent_score[:, None]], axis=1)
     top, s_top, conf = top3[:, 0], chosen[:, 0], ranked.confidence[:, 0]
-    answer = ~ranked.none_top & (conf >= cal.answer_at)
+    answer = ~ranked.none_top & (conf >= np.where(urgent[top], cal.urgent_answer_at, cal.answer_at))
     ask = ~ranked.none_top & ~answer & urgent[top] & (conf >= cal.urgent_ask_at)
     low = ~answer & ~ask & (ranked.none_top | (s_top < cal.none_below))
     urgent_near = urgent[choices] & (chosen >= cal.urgent_choice_at)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,7 +50,9 @@ def _hash(text: str) -> int:
 
 
 def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
-    """Keys of the examples, plus Uzbek ones as typed without o‘/g‘ apostrophes, deduplicated.
+    """Keys of the examples, plus Uzbek ones as typed without o‘/g‘ apostrophes and Tajik
+    ones with ҷ as Latin typists write it (j: "hujjat" for "ҳуҷҷат"; typed plainly it is ч,
+    ch), deduplicated.
 
     An example is (intent, lang, text) or (intent, lang, text, group): translations of one
     question that share a group name stay in one cross-validation fold.
@@ -60,6 +63,8 @@ def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
         variants = [text]
         if lang in ("uz", "uz-Cyrl") and without_apostrophes(text) != text:
             variants.append(without_apostrophes(text))
+        if lang == "tg" and "ҷ" in text.casefold():
+            variants.append(text.replace("ҷ", "ж").replace("Ҷ", "Ж"))
         group = _hash(named[0]) if named else _group_of(lang, text)
         for variant in variants:
             key = fold(variant)
@@ -108,9 +113,28 @@ class TfidfIndex:
     def vectorize(self, keys: Sequence[str]) -> sparse.csr_matrix:
         return self._stack(self.char.transform(keys), self.word.transform(keys))
 
+    def vectorize_one(self, key: str) -> sparse.csr_matrix:
+        """`vectorize([key])` without scikit-learn's per-call overhead (2 ms of a message's 3)."""
+        columns, values, offset = [], [], 0
+        for vectorizer, weight in ((self.char, CHAR_WEIGHT), (self.word, WORD_WEIGHT)):
+            vocabulary = vectorizer.vocabulary_
+            counts = Counter(
+                vocabulary[gram] for gram in vectorizer.build_analyzer()(key) if gram in vocabulary
+            )
+            if counts:
+                column = np.fromiter(counts, np.int64, len(counts))
+                tf = np.fromiter(counts.values(), np.float32, len(counts))
+                value = (1 + np.log(tf)) * vectorizer.idf_[column].astype(np.float32)
+                columns.append(column + offset)
+                values.append(value * (weight / np.linalg.norm(value)))
+            offset += len(vocabulary)
+        column = np.concatenate(columns) if columns else np.zeros(0, np.int64)
+        value = np.concatenate(values) if values else np.zeros(0, np.float32)
+        return sparse.csr_matrix((value, column, [0, len(column)]), shape=(1, offset))
+
     def scores(self, key: str) -> np.ndarray:
         """Fused score of every id (in `self.ids` order) for one folded message."""
-        return self.score_vectors(self.vectorize([key]))[0]
+        return self.score_vectors(self.vectorize_one(key))[0]
 
     def score_vectors(self, queries: sparse.csr_matrix) -> np.ndarray:
         sims = (queries @ self._matrix_t).toarray()

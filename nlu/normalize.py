@@ -59,6 +59,13 @@ _LATIN_FOLD = (
     (re.compile(r"g'"), "g"),
     (re.compile(r"'"), ""),
     (re.compile(r"q"), "k"),
+    # Russian, Kazakh, Kyrgyz and Tajik typed in Latin letters: zh is ж (Uzbek j), kh is х,
+    # gh is ғ, sch and shch are щ, ng is ң (typed plainly as н; Uzbek нг/ng folds alike).
+    (re.compile(r"zh"), "j"),
+    (re.compile(r"kh"), "x"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"sh?ch"), "sh"),
+    (re.compile(r"ng"), "n"),
     (re.compile(r"(?<![sc])h"), "x"),  # ҳ is typed as х
     (re.compile(r"ye"), "e"),  # Cyrillic е (yetti/етти, obyekt/объект)
     (re.compile(r"ts"), "s"),  # Cyrillic ц (militsiya/милиция, sirk/цирк)

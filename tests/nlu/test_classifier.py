@@ -148,3 +148,108 @@ def test_small_classifier_without_content(small: Classifier) -> None:
 def test_unknown_backend() -> None:
     with pytest.raises(ValueError, match="backend"):
         Classifier.build([("a", "ru", "text")], set(), backend="bert")
+
+
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ("ru", "Здравствуйте! Работаю на стройке, с августа мне не платят зарплату"),
+        ("kk", "Сәлеметсіз бе! Құрылыста жұмыс істеймін, тамыз айынан бері жалақы төленбей жатыр"),
+        ("uz", "Assalomu alaykum, qurilishda ishlayman, avgustdan beri maosh to'lashmayapti"),
+        ("uz-Cyrl", "Ассалому алайкум, қурилишда ишлайман, августдан бери маош тўлашмаяпти"),
+        ("ky", "Саламатсызбы! Курулушта иштейм, августтан бери мага айлык төлөнбөй жатат"),
+        ("tg", "Ассалому алейкум! Дар сохтмон кор мекунам, аз моҳи август ба ман музд намедиҳанд"),
+        ("ru", "С августа не платят зарплату, работаю на стройке. Спасибо"),
+    ],
+)
+def test_a_greeting_or_thanks_does_not_hide_the_question(
+    classifier: Classifier, prior: str, text: str
+) -> None:
+    result = classifier.classify(text, prior_lang=prior)
+    assert result.intent == "unpaid_wages"
+    assert "greeting" not in result.choices and "thanks" not in result.choices
+    assert not result.urgent
+
+
+@pytest.mark.parametrize(
+    ("prior", "text", "intent"),
+    [("ru", "Привет!", "greeting"), ("uz", "Katta rahmat!", "thanks"), ("ky", "салам", "greeting")],
+)
+def test_small_talk_alone_is_small_talk(classifier, prior: str, text: str, intent: str) -> None:
+    result = classifier.classify(text, prior_lang=prior)
+    assert result.outcome == ANSWER and result.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ("ru", "Можно ли мне прикрепиться к поликлинике около дома?"),
+        ("kk", "Үйіме жақын емханаға тіркелуге бола ма?"),
+        ("uz", "Uyimga yaqin poliklinikaga yozilsam bo'ladimi?"),
+        ("uz-Cyrl", "Уйимга яқин поликлиникага ёзилсам бўладими?"),
+        ("ky", "Үйүмө жакын поликлиникага катталсам болобу?"),
+        ("tg", "Оё ман ба поликлиникаи наздики хонаам сабт шуда метавонам?"),
+    ],
+)
+def test_registering_at_the_polyclinic_near_home_is_answered_without_alarm(
+    classifier: Classifier, prior: str, text: str
+) -> None:
+    result = classifier.classify(text, prior_lang=prior)
+    assert result.outcome == ANSWER and result.intent == "polyclinic"
+    assert not result.urgent and not result.maybe_urgent
+
+
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ("ru", "Ночью у малыша температура 39, что нам делать?"),
+        ("kk", "Түнде ұлымның қызуы 39 болды, не істеймін?"),
+        ("uz", "Kechasi qizimning isitmasi 39 ga chiqdi, nima qilishim kerak?"),
+        ("ky", "Түн ичинде уулумдун температурасы 39 болуп калды, эмне кылышым керек?"),
+        ("tg", "Шаб ҳарорати писарам 39 шуд, чӣ кор кунам?"),
+    ],
+)
+def test_a_childs_fever_at_night_is_not_an_emergency_of_the_lane(
+    classifier: Classifier, prior: str, text: str
+) -> None:
+    result = classifier.classify(text, prior_lang=prior)
+    assert not result.urgent and not result.maybe_urgent
+    assert result.intent in ("emergency_care", "polyclinic")
+
+
+def test_a_confiscated_passport_in_plain_kyrgyz_is_urgent(classifier: Classifier) -> None:
+    # No special letters: ө, ү and ң typed as о, у and н.
+    result = classifier.classify("кожоюн паспортумду алып алды, сураганда берген жок", "ky")
+    assert result.urgent and result.intent == "passport_taken"
+
+
+@pytest.mark.parametrize(
+    "text", ["Забони писарам варам кардааст, чӣ кор кунем?", "забонам захм шудааст ва дард мекунад"]
+)
+def test_tajik_zabon_about_a_tongue_is_not_a_language_switch(
+    classifier: Classifier, text: str
+) -> None:
+    assert classifier.classify(text, prior_lang="tg").intent != "change_language"
+
+
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ("ru", "начальник говорит что я должен ему, и не отпускает домой"),
+        ("ru", "сын не отвечает с утра, говорят на рынке была облава"),
+        ("uz", "xo'jayin hujjatlarimni seyfga qo'ydi"),
+        ("kk", "бригадир айлықты ұстап қалды, енді қорқып жүрмін"),
+        ("tg", "бародарам аз дирӯз телефонро намегирад"),
+        ("ky", "кожоюн акчаны карыз деп кармап жатат"),
+    ],
+)
+def test_urgent_flags_are_consistent(classifier: Classifier, content, prior, text) -> None:
+    # The lane opens only with `urgent`; a message that may be urgent is a clarify whose
+    # first button is the urgent entry; an urgent entry is never answered without the lane.
+    result = classifier.classify(text, prior_lang=prior)
+    assert not (result.urgent and result.maybe_urgent)
+    if result.maybe_urgent:
+        assert result.outcome == CLARIFY and result.choices[0] in content.urgent_ids
+        assert result.intent == result.choices[0]
+    if result.outcome == ANSWER and result.intent in content.urgent_ids:
+        assert result.urgent
