@@ -210,9 +210,17 @@ class Engine:
             for e in (k.content.entries.get(i) for i in result.choices)
             if e is not None and e.is_faq and lang in e.texts
         )
+        person = (Button(_("🙋 Talk to a person"), cb.encode(cb.HUMAN, "-")),)
+        danger = k.content.entries.get(result.choices[0]) if result.choices else None
+        if result.outcome == "clarify" and result.maybe_urgent and danger and danger.urgent:
+            # Perhaps danger, not clearly: the emergency lane one press away, first.
+            yes = Button(_("🆘 Yes, this is an emergency"), cb.question(danger.id, lang))
+            rest = tuple(row for row in offered if row[0].data != yes.data)
+            reply = Reply(_("Is this an emergency?"), ((yes,), *rest, person))
+            decision = Decision((reply,), (gap,), lang=lang, outcome="clarify_urgent")
+            return self._with_switch(decision, switch_to)
         if result.outcome == "clarify" and offered:
-            rows = (*offered, (Button(_("🙋 Talk to a person"), cb.encode(cb.HUMAN, "-")),))
-            reply = Reply(_("Did you mean one of these?"), rows)
+            reply = Reply(_("Did you mean one of these?"), (*offered, person))
             decision = Decision((reply,), (gap,), lang=lang, outcome="clarify")
             return self._with_switch(decision, switch_to)
         reply = render.main_menu(

@@ -66,16 +66,17 @@ def test_danger_typed_plainly_is_escalated_in_the_chosen_language(engine, knowle
     assert knowledge.content.contacts["police_102"].names["ru"] in decision.replies[0].text
 
 
-def test_a_question_that_mentions_deportation_gets_its_answer_and_a_person(engine, knowledge):
+def test_a_question_that_mentions_deportation_gets_its_answer_and_no_alarm(engine, knowledge):
+    # A worry, not a danger: the answer (which tells what happens), a person one press away,
+    # and no emergency numbers or 🆘 ticket.
     decision = engine.handle(
         Inbound(user_id=1, text="у меня нашли туберкулёз, будет депортация?"), RU
     )
-    assert decision.outcome == "urgent"
-    [ticket] = [a for a in decision.actions if isinstance(a, OpenTicket)]
-    assert ticket.urgent and ticket.subject == "infectious_disease_care"
-    texts = [r.text for r in decision.replies]
-    assert knowledge.content.contacts["police_102"].names["ru"] in texts[0]
-    assert knowledge.content.entries["infectious_disease_care"].texts["ru"].title in texts[1]
+    assert decision.outcome == "answer"
+    assert not any(isinstance(a, OpenTicket) for a in decision.actions)
+    entry = knowledge.content.entries["infectious_disease_care"]
+    assert entry.texts["ru"].title in decision.replies[0].text
+    assert "h:infectious_disease_care" in buttons(decision)
 
 
 def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge):
@@ -133,3 +134,30 @@ def test_did_you_mean_buttons_answer_in_the_language_they_were_shown_in(engine, 
     answer = engine.handle(Inbound(user_id=1, callback=questions[0]), _person("kk"))
     assert answer.lang == "uz"
     assert knowledge.content.entries[entry].texts["uz"].title in answer.replies[0].text
+
+
+def test_perhaps_danger_asks_first_with_the_emergency_one_press_away(engine, knowledge):
+    ranking = (("detention", 0.5), ("lost_passport", 0.3))
+    understood = Classification(
+        "полиция остановила на улице",
+        "ru",
+        0.9,
+        "clarify",
+        "detention",
+        0.5,
+        ranking,
+        False,
+        ("detention", "lost_passport"),
+        maybe_urgent=True,
+    )
+    event = Inbound(user_id=1, text=understood.text, understood=understood)
+    decision = engine.handle(event, RU)
+    assert decision.outcome == "clarify_urgent"
+    assert not any(isinstance(a, OpenTicket) for a in decision.actions)  # not the lane yet
+    assert decision.replies[0].text == "Это срочная, опасная ситуация?"
+    first = decision.replies[0].buttons[0][0]
+    assert first.text.startswith("🆘") and first.data == "q:ru-detention"
+    assert "q:ru-lost_passport" in buttons(decision) and "h:-" in buttons(decision)
+    pressed = engine.handle(Inbound(user_id=1, callback=first.data), RU)
+    assert pressed.outcome == "urgent"  # one press opens the lane
+    assert any(isinstance(a, OpenTicket) and a.urgent for a in pressed.actions)
