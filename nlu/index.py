@@ -2,7 +2,8 @@
 
 Every example is reduced to its script-neutral key (`normalize.fold`) and represented by
 TF-IDF weights of character n-grams (2-5, within words: robust to misspellings, endings and
-mixed languages) and of words and word pairs. An id's score for a message fuses
+mixed languages) and of words and word pairs (each word cut to its first 6 letters, so that
+the endings of Kyrgyz, Kazakh, Uzbek, Tajik and Russian words do not split one stem). An id's score for a message fuses
 - the cosine similarity to its nearest example (good when one example says it), and
 - the cosine similarity to the centroid of its examples (good when words are spread).
 Ids are shared across languages, so all languages' examples vote for the same ids.
@@ -28,6 +29,7 @@ CHAR_WEIGHT = 0.8  # squared weights of the two blocks add up to 1: rows stay un
 WORD_WEIGHT = 0.6
 NEAREST_WEIGHT = 0.4
 CENTROID_WEIGHT = 0.6
+WORD_STEM = 6  # letters of a word kept as its word feature
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ class TfidfIndex:
             analyzer="word",
             ngram_range=(1, 2),
             sublinear_tf=True,
-            token_pattern=r"(?u)\b\w+\b",
+            # Words cut to their first 6 letters: the stem of a Turkic word without most of
+            # its endings (Kyrgyz "паспортумду", "паспортун" -> "paspor"), Russian likewise.
+            token_pattern=rf"(?u)\b(\w{{1,{WORD_STEM}}})\w*\b",
             dtype=np.float32,
         )
         self.matrix = self._stack(self.char.fit_transform(keys), self.word.fit_transform(keys))
