@@ -74,3 +74,11 @@ def test_interface_text_is_in_the_users_language(engine, lang):
 )
 def test_waiting_times_are_written_in_the_users_language(lang, seconds, text):
     assert format_wait(lang, seconds) == text
+
+
+def test_a_question_button_sent_before_buttons_carried_a_language_still_answers(engine):
+    # Buttons stay in chats for months: "q:<entry>" answers in the person's language.
+    decision = engine.handle(
+        Inbound(user_id=1, callback="q:iin"), UserView(user_id=1, lang="kk", consented=True)
+    )
+    assert decision.outcome == "question" and decision.lang == "kk"

@@ -25,7 +25,7 @@ async def test_changed_content_is_served_and_broken_content_refused(
 
         async def answer_to_iin() -> str:
             before = (await person.last())["message_id"]
-            await client.user_presses(person.id, stay["message_id"], "q:iin")
+            await client.user_presses(person.id, stay["message_id"], "q:ru-iin")
             [reply] = await client.wait_for_messages(person.id, 1, after_id=before)
             return reply["text"]
 
