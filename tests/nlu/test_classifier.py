@@ -11,9 +11,15 @@ def escalates(result, intent: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("prior", ["ky", "kk"])
-def test_passport_taken_plain_letters_is_urgent(classifier: Classifier, prior: str) -> None:
-    result = classifier.classify("паспортымды кожайын алып койды", prior_lang=prior)
+@pytest.mark.parametrize(
+    ("prior", "text"),
+    [
+        ("ky", "паспортумду кожоюн алып койду"),  # Kyrgyz without ң ө ү
+        ("kk", "паспортымды кожайын алып койды"),  # Kazakh without ә і ң ғ ү ұ қ ө һ
+    ],
+)
+def test_passport_taken_plain_letters_is_urgent(classifier: Classifier, prior, text) -> None:
+    result = classifier.classify(text, prior_lang=prior)
     assert result.intent == "passport_taken"
     assert result.urgent
     assert result.lang == prior
