@@ -1,4 +1,4 @@
-"""The `komek` command line: demo, run, db, content, i18n."""
+"""The `komek` command line: demo, run, db, keys, content, i18n."""
 
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("run", help="the bot against Telegram (needs KOMEK_BOT_TOKEN)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    keys = sub.add_parser("keys", help="the keys that encrypt what people wrote")
+    keys.add_argument("action", choices=["rotate", "new"])
     content = sub.add_parser("content", help="check and report on content/ and locales/")
     content.add_argument("action", choices=["check", "coverage", "export-po", "import-po", "gaps"])
     content.add_argument("--markdown", action="store_true", help="coverage as Markdown")
@@ -110,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": lambda: asyncio.run(_demo(settings, args.host, args.port)),
         "run": lambda: asyncio.run(_run(settings)),
         "db": lambda: _db(settings),
+        "keys": lambda: _keys(args.action, settings),
         "content": lambda: _content(args, settings),
         "i18n": lambda: _i18n(args.action, settings),
     }
@@ -123,10 +126,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _db(settings: Settings) -> int:
-    from db.database import upgrade_sync
+    from bot.keys import open_database
 
-    upgrade_sync(settings.database_url)
+    async def migrate() -> None:
+        await (await open_database(settings)).dispose()
+
+    asyncio.run(migrate())
     print("database is up to date")
+    return 0
+
+
+def _keys(action: str, settings: Settings) -> int:
+    from bot import keys
+
+    if action == "new":  # a key to put in front of KOMEK_ENCRYPTION_KEY before rotating
+        print(keys.Keys.generate())
+        return 0
+    print(asyncio.run(keys.rotate(settings)))
     return 0
 
 

@@ -29,6 +29,7 @@ from bot.content.problems import Problem
 from bot.core.engine import Engine
 from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
+from bot.keys import open_database
 from bot.knowledge import KnowledgeStore
 from bot.services.gaps import Gaps
 from bot.services.helpdesk import Helpdesk
@@ -45,7 +46,7 @@ from bot.telegram.intake import Heartbeat, Intake, PollerLease, worker_name
 from bot.telegram.private import Conversation, Understanding
 from bot.telegram.sender import Sender
 from bot.telegram.team import Operators
-from db.database import Sessions, make_engine, make_sessions, upgrade
+from db.database import Sessions, make_sessions
 from db.models import Setting
 from nlu.languages import USER_LANGS
 
@@ -111,8 +112,7 @@ class Komek:
         cls, settings: Settings, bot: Bot | None = None, store: KnowledgeStore | None = None
     ) -> Komek:
         assert settings.operator_chat_id is not None, "operator_chat_id is required"
-        await upgrade(settings.database_url)
-        db = make_engine(settings.database_url)
+        db = await open_database(settings)
         sessions = make_sessions(db)
         catalogs = Catalogs(settings.locales_dir)
         store = store or await asyncio.to_thread(

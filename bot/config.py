@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         90, ge=1, description="Days after a conversation ends before its messages are deleted."
     )
+    encryption_key: SecretStr | None = Field(
+        None,
+        description="Key(s) that encrypt what people wrote in the database, separated by "
+        "spaces: the first encrypts, all decrypt. Unset: the key file is used.",
+    )
+    key_file: Path = Field(
+        ROOT / "var" / "komek.key",
+        description="File of the encryption key(s) when KOMEK_ENCRYPTION_KEY is unset; made "
+        "(mode 0600) at the first start. Back it up apart from the database.",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     send_limits: bool = Field(
         True,

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.crypto import Keys, use_keys
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # What people write passes through SQL parameters: never into logs or error messages.
@@ -27,7 +29,15 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, keys: Keys | None = None) -> AsyncEngine:
+    """An engine whose encrypted columns use `keys` (without them, reading or writing one
+    raises KeysError)."""
+    engine = _engine(url)
+    use_keys(engine.dialect, keys)
+    return engine
+
+
+def _engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -110,22 +120,23 @@ def make_sessions(engine: AsyncEngine) -> Sessions:
     return Sessions(async_sessionmaker(engine, expire_on_commit=False))
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, keys: Keys | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
     config.attributes["configure_logger"] = False
+    config.attributes["keys"] = keys  # migrations that encrypt or decrypt stored values
     return config
 
 
-def upgrade_sync(url: str, revision: str = "head") -> None:
+def upgrade_sync(url: str, revision: str = "head", keys: Keys | None = None) -> None:
     if make_url(url).get_backend_name() == "sqlite":
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, keys), revision)
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "head", keys: Keys | None = None) -> None:
     """Apply migrations up to `revision` (run in a thread: Alembic's env drives its own loop)."""
-    await asyncio.to_thread(upgrade_sync, url, revision)
+    await asyncio.to_thread(upgrade_sync, url, revision, keys)

@@ -1,5 +1,6 @@
 """The database schema: users, tickets and their messages, relayed ids, the inbox of
-updates and the outbox of Bot API calls."""
+updates and the outbox of Bot API calls. What people write is stored encrypted
+(`EncryptedText`, see db/crypto.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.crypto import EncryptedText
 
 
 def utcnow() -> dt.datetime:
@@ -108,7 +110,7 @@ class Unanswered(Base):
     __tablename__ = "unanswered"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     lang: Mapped[str] = mapped_column(String(8))
     outcome: Mapped[str] = mapped_column(String(16))
     nearest: Mapped[str] = mapped_column(String(200), default="")
@@ -133,7 +135,7 @@ class TicketMessage(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     direction: Mapped[str] = mapped_column(String(8))  # in (user) | out (operator) | note
     kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, ...
-    text: Mapped[str | None] = mapped_column(Text)  # masked; purged after the ticket closes
+    text: Mapped[str | None] = mapped_column(EncryptedText)  # masked; purged after closing
     sender_id: Mapped[int | None] = mapped_column(BigInteger)
     relayed: Mapped[bool] = mapped_column(Boolean, default=False)
     user_message_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -172,7 +174,7 @@ class InboxUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     actor: Mapped[int] = mapped_column(BigInteger)  # 0: no person (e.g. a group service update)
-    raw: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(EncryptedText)  # the update's JSON
     state: Mapped[str] = mapped_column(String(8), default="new")  # new | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime | None]  # a failed attempt is retried after this
@@ -197,7 +199,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
     method: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[str] = mapped_column(Text)  # JSON of the method's parameters
+    payload: Mapped[str] = mapped_column(EncryptedText)  # JSON of the method's parameters
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first (urgent: 10)
     state: Mapped[str] = mapped_column(String(8), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -44,14 +44,13 @@ class Gaps:
 
 def print_gaps(settings) -> int:  # type: ignore[no-untyped-def]
     """Print the stored unanswered questions, grouped by similarity, with the nearest ids."""
+    from bot.keys import open_database
     from bot.knowledge import load_knowledge
-    from db.database import make_engine, make_sessions, upgrade_sync
+    from db.database import make_sessions
     from nlu.gaps import group_gaps
 
-    upgrade_sync(settings.database_url)
-
     async def read() -> list[str]:
-        engine = make_engine(settings.database_url)
+        engine = await open_database(settings)
         try:
             return await Gaps(make_sessions(engine)).texts()
         finally:

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from db.crypto import use_keys
 from db.models import Base
 
 config = context.config
@@ -28,6 +29,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 async def _run_async() -> None:
     engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    use_keys(engine.dialect, config.attributes.get("keys"))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -7,15 +7,15 @@ import os
 import subprocess
 import sys
 
-from bot.config import ROOT
+from bot.config import ROOT, load_settings
 from bot.core.messages import Unanswered
+from bot.keys import open_database
 from bot.services.gaps import Gaps
-from db.database import make_engine, make_sessions, upgrade
+from db.database import make_sessions
 
 
-async def _store(url: str, asked: list[str]) -> list[str]:
-    await upgrade(url)
-    engine = make_engine(url)
+async def _store(url: str, key_file, asked: list[str]) -> list[str]:
+    engine = await open_database(load_settings(database_url=url, key_file=key_file))
     gaps = Gaps(make_sessions(engine))
     for text in asked:
         await gaps.record(Unanswered(text, "ru", "none", ("overstay",)))
@@ -32,10 +32,10 @@ def test_gaps_are_masked_grouped_and_listed_with_the_nearest_ids(tmp_path):
         "перевести деньги родным дешево",
         "мой номер паспорта AB1234567, проверьте запрет на въезд",
     ]
-    stored = asyncio.run(_store(url, asked))
+    stored = asyncio.run(_store(url, tmp_path / "komek.key", asked))
     assert not any("AB1234567" in t for t in stored)
 
-    env = {**os.environ, "KOMEK_DATABASE_URL": url}
+    env = {**os.environ, "KOMEK_DATABASE_URL": url, "KOMEK_KEY_FILE": str(tmp_path / "komek.key")}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "content", "gaps"],
         cwd=ROOT,
