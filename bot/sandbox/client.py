@@ -200,10 +200,18 @@ class SandboxClient:
         )
 
     async def operator_presses(
-        self, operator_id: int, message_id: int, data: str, chat_id: int | None = None
+        self,
+        operator_id: int,
+        message_id: int,
+        data: str,
+        chat_id: int | None = None,
+        force: bool = False,
     ) -> dict[str, Any]:
+        """``force``: any data, and from someone who is no longer a member."""
         chat = chat_id if chat_id is not None else self._operator_chat_id
         body = {"from_id": operator_id, "message_id": message_id, "data": data, "chat_id": chat}
+        if force:
+            body["force"] = True
         return await self.request("POST", "/press", body)
 
     # -- reading ----------------------------------------------------------------------------

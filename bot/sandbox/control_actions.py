@@ -12,7 +12,7 @@ from bot.sandbox.control import body_of, guarded, opt_int
 
 routes = web.RouteTableDef()
 _WHERE = ("chat_id", "thread_id", "reply_to_message_id")
-_RESERVED = frozenset({"from_id", "kind", "text", "caption", "kinds", *_WHERE})
+_RESERVED = frozenset({"from_id", "kind", "text", "caption", "kinds", "force", *_WHERE})
 
 
 def _where(data: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +29,13 @@ async def send(request: web.Request) -> Any:
     text = data.get("text") if kind == "text" else data.get("caption")
     extra = {k: v for k, v in data.items() if k not in _RESERVED}
     stored = people.person_sends(
-        request.app[WORLD_KEY], int(data["from_id"]), kind, text, **_where(data), **extra
+        request.app[WORLD_KEY],
+        int(data["from_id"]),
+        kind,
+        text,
+        force=bool(data.get("force")),
+        **_where(data),
+        **extra,
     )
     return stored.data
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.markup import detect_entities
 from bot.sandbox.errors import ApiError
 from bot.sandbox.media import MEDIA_KINDS, content_for
-from bot.sandbox.methods_chat import TOPIC_COLORS, create_topic, delete_topic
+from bot.sandbox.methods_chat import TOPIC_COLORS, create_topic, delete_topic, member_to_api
 from bot.sandbox.models import Chat, Member, StoredMessage, Topic, User
 from bot.sandbox.state import ADMIN_RIGHTS, World
 
@@ -32,8 +32,9 @@ def person(world: World, user_id: int) -> User:
     return user
 
 
-def chat_of(world: World, user: User, chat_id: int | None) -> Chat:
-    """The chat where ``user`` acts: their private chat or a group they are a member of."""
+def chat_of(world: World, user: User, chat_id: int | None, member: bool = True) -> Chat:
+    """The chat where ``user`` acts: their private chat or a group they are a member of
+    (``member=False``: or not, as when Telegram delivers something late)."""
     chat = world.chats.get(chat_id if chat_id is not None else user.id)
     if chat is None:
         raise ControlError(f"chat {chat_id} does not exist", 404)
@@ -43,8 +44,8 @@ def chat_of(world: World, user: User, chat_id: int | None) -> Chat:
         return chat
     if chat.migrated_to is not None:
         raise ControlError(f"chat was migrated to {chat.migrated_to}")
-    member = chat.members.get(user.id)
-    if member is None or member.status not in ACTIVE:
+    status = chat.members[user.id].status if user.id in chat.members else "left"
+    if member and status not in ACTIVE:
         raise ControlError(f"user {user.id} is not a member of chat {chat.id}")
     return chat
 
@@ -95,11 +96,13 @@ def person_sends(
     thread_id: int | None = None,
     reply_to_message_id: int | None = None,
     media_group_id: str | None = None,
+    force: bool = False,
     **extra: Any,
 ) -> StoredMessage:
-    """A person posts a message; the bot gets a ``message`` update."""
+    """A person posts a message; the bot gets a ``message`` update. ``force``: even from
+    someone who is no longer a member (a message Telegram delivers after their removal)."""
     user = person(world, user_id)
-    chat = chat_of(world, user, chat_id)
+    chat = chat_of(world, user, chat_id, member=not force)
     content = build_content(world, user, kind, text, **extra)
     thread = world.thread_for_send(chat, thread_id, user.id) if chat.user is None else None
     reply_to = chat.message(reply_to_message_id) if reply_to_message_id else None
@@ -147,9 +150,10 @@ def person_presses(
     chat_id: int | None = None,
     force: bool = False,
 ) -> dict[str, Any]:
-    """A person presses an inline button; the bot gets a ``callback_query`` update."""
+    """A person presses an inline button; the bot gets a ``callback_query`` update.
+    ``force``: any data, and from a non-member too (a forged press, a public group)."""
     user = person(world, user_id)
-    chat = chat_of(world, user, chat_id)
+    chat = chat_of(world, user, chat_id, member=not force)
     stored = chat.message(message_id)
     if stored is None:
         raise ControlError(f"message {message_id} not found in chat {chat.id}", 404)
@@ -185,9 +189,35 @@ def add_member(
     if user_id not in world.users:
         world.add_user(user_id, first_name)
     rights = dict(ADMIN_RIGHTS) if status == "administrator" else {}
+    old = chat.members.get(user_id)
     chat.members[user_id] = Member(user_id, status, rights)
+    _member_changed(world, chat, old, chat.members[user_id])
     world.touch()
     return chat.members[user_id]
+
+
+def _member_changed(world: World, chat: Chat, old: Member | None, new: Member) -> None:
+    """The bot, if it administers the group, gets a ``chat_member`` update (when
+    ``allowed_updates`` asks for it, as in Telegram). A kick is done by an administrator."""
+    bot = chat.members.get(world.bot.id)
+    if (old.status if old else "left") == new.status or bot is None:
+        return
+    if bot.status not in ("creator", "administrator"):
+        return
+    by = new.user_id
+    if new.status == "kicked":
+        admins = [
+            m.user_id for m in chat.members.values() if m.status in ("creator", "administrator")
+        ]
+        by = next((a for a in admins if a != world.bot.id), by)
+    payload = {
+        "chat": chat.to_api(),
+        "from": world.users[by].to_api(),
+        "date": int(time.time()),
+        "old_chat_member": member_to_api(world, new.user_id, old),
+        "new_chat_member": member_to_api(world, new.user_id, new),
+    }
+    world.updates.push("chat_member", payload)
 
 
 def block_user(world: World, user_id: int, blocked: bool = True) -> None:

@@ -30,11 +30,15 @@ MAX_ATTEMPTS = 3  # then the update is given to a person (see the worker's fallb
 
 
 def actor_of(update: dict[str, Any]) -> int:
-    """Whose updates these are: the person or operator who acted, else the chat."""
+    """Whose updates these are: the person or operator who acted, else the chat. A change of
+    membership is the member's, so that what they do next is handled after it."""
     for key, body in update.items():
         if key == "update_id" or not isinstance(body, dict):
             continue
-        person = body.get("from") or body.get("user")
+        member = body.get("new_chat_member")
+        person = (member.get("user") if isinstance(member, dict) else None) or (
+            body.get("from") or body.get("user")
+        )
         if isinstance(person, dict) and isinstance(person.get("id"), int):
             return person["id"]
         chat = body.get("chat")

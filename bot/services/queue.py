@@ -21,6 +21,8 @@ from db.models import Operator, Ticket, TicketEvent, utcnow
 
 SPECIALIST_QUEUES = ("lawyer", "social", "medical")
 CLOSE_CATEGORIES = ("answered", "referred", "no_reply", "not_our_work", "spam")
+JOINED, LEFT = "member_joined", "member_left"  # what Telegram said about the operators' group
+AUDITED = ("refused", JOINED, LEFT)
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -90,6 +92,67 @@ class Queue:
                 .order_by(TicketEvent.id)
             )
             return list(rows)
+
+    async def audit(self, limit: int = 20) -> list[TicketEvent]:
+        """The latest refusals and changes of membership, newest first."""
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.kind.in_(AUDITED))
+                .order_by(TicketEvent.id.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+    # -- membership of the operators' group ---------------------------------------------------
+    def _membership(self):  # type: ignore[no-untyped-def]
+        return select(TicketEvent.actor_id, TicketEvent.kind, TicketEvent.at).where(
+            TicketEvent.ticket_id.is_(None), TicketEvent.kind.in_((JOINED, LEFT))
+        )
+
+    async def membership(self, operator_id: int) -> tuple[bool, dt.datetime] | None:
+        """The last change of this operator's membership Telegram told us of: (is a member,
+        when), or None."""
+        async with self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    self._membership()
+                    .where(TicketEvent.actor_id == operator_id)
+                    .order_by(TicketEvent.id.desc())
+                    .limit(1)
+                )
+            ).first()
+            return (row.kind == JOINED, aware(row.at) or utcnow()) if row else None
+
+    async def gone(self) -> set[int]:
+        """Operators whose last change of membership was leaving the group."""
+        async with self._sessions.begin() as session:
+            last = {a: k for a, k, _at in await session.execute(self._membership())}
+            return {actor for actor, kind in last.items() if kind == LEFT}
+
+    async def membership_changed(
+        self, operator_id: int, joined: bool, by: int | None = None
+    ) -> list[TicketView]:
+        """Record a join or a departure; whoever left gives their tickets back to the queue.
+        Returns those tickets."""
+        async with self._sessions.begin() as session:
+            detail = f"by {by}" if by not in (None, operator_id) else None
+            await log_event(session, None, JOINED if joined else LEFT, operator_id, detail)
+            if joined:
+                return []
+            taken = await session.scalars(
+                select(Ticket)
+                .where(Ticket.status == "taken", Ticket.assignee_id == operator_id)
+                .order_by(Ticket.id)
+                .with_for_update()
+            )
+            returned = []
+            for t in taken:
+                await log_event(session, t.id, "returned", operator_id, "left the group")
+                t.status, t.assignee_id = "waiting", None
+                t.waiting_since, t.announced_at = utcnow(), None
+                returned.append(view_of(t))
+            return returned
 
     # -- claiming ---------------------------------------------------------------------------
     async def take(self, ticket_id: int, operator_id: int) -> Claim:

@@ -45,4 +45,6 @@ class Team:
     async def name(self, operator_id: int | None) -> str | None:
         if operator_id is None:
             return None
-        return (await self.operator(operator_id)).name or str(operator_id)
+        async with self._sessions.begin() as session:
+            operator = await session.get(Operator, operator_id)
+            return (operator.name if operator else "") or str(operator_id)

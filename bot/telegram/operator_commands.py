@@ -1,7 +1,8 @@
-"""The operators' commands: /queue /next /mine /stats /langs /roles /reply."""
+"""The operators' commands: /queue /next /mine /stats /langs /roles /reply, and /audit."""
 
 from __future__ import annotations
 
+import html
 import logging
 
 from aiogram.filters import CommandObject
@@ -9,7 +10,7 @@ from aiogram.types import Message
 
 from bot.core import render as core_render
 from bot.core.i18n import format_wait
-from bot.services.queue import SPECIALIST_QUEUES
+from bot.services.queue import JOINED, LEFT, SPECIALIST_QUEUES, aware
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from db.models import utcnow
 from nlu.languages import USER_LANGS
@@ -143,3 +144,29 @@ async def cmd_reply(message: Message, command: CommandObject, operators: Operato
         return
     await helpdesk.send_text(ticket, text, message.from_user.id)
     await operators.reply(message, _o("Sent to the person:") + "\n" + text, html=True)
+
+
+async def cmd_audit(message: Message, command: CommandObject, operators: Operators) -> None:
+    """/audit (administrators only): the latest refusals, joins and departures, newest first."""
+    _o = operator_text(operators.helpdesk)
+    user = message.from_user
+    if user is None or not await operators.is_administrator(user):
+        if user is not None:
+            await operators.refuse(user, "/audit")
+        await operators.reply(message, _o("Only administrators can see the audit log."))
+        return
+    events = await operators.queue.audit()
+    if not events:
+        await operators.reply(message, _o("No refusals and no changes of membership yet."))
+        return
+    said = {JOINED: _o("joined the group"), LEFT: _o("left the group")}
+    lines = [_o("<b>Refusals and changes of membership</b>")]
+    for event in events:
+        when = (aware(event.at) or utcnow()).astimezone(operators.tz).strftime("%d.%m %H:%M")
+        who = await operators.name(event.actor_id) or "—"
+        what = said.get(event.kind) or _o("refused: {what}").format(what=event.detail or "—")
+        if event.kind in said and event.detail:
+            what += f" ({event.detail})"
+        where = f" · #{event.ticket_id}" if event.ticket_id else ""
+        lines.append(f"{when} · {html.escape(who)} ({event.actor_id}) · {html.escape(what)}{where}")
+    await operators.reply(message, "\n".join(lines), html=True)

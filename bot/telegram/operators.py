@@ -7,7 +7,7 @@ import logging
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.core import callbacks as cb
 from bot.services import topics
@@ -16,7 +16,7 @@ from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.telegram import operator_commands as commands
 from bot.telegram.private import relayed
 from bot.telegram.render import answer_quietly, kind_of
-from bot.telegram.team import SERVICE, InOperatorGroup, Operators, operator_text
+from bot.telegram.team import MEMBER_STATUSES, SERVICE, InOperatorGroup, Operators, operator_text
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         return
     if not await operators.allowed(message.from_user):
         await operators.refuse(message.from_user, "message", ticket.id)
+        await operators.reply(message, _o("Only the hotline's operators can do this."))
         return
     if ticket.status == "closed":
         await operators.reply(
@@ -55,6 +56,34 @@ async def on_group_migrated(message: Message, helpdesk: Helpdesk) -> None:
 
 async def on_other_group_message(message: Message) -> None:
     """The general topic and service messages: nothing to relay."""
+
+
+def _in_group(member) -> bool:  # type: ignore[no-untyped-def]
+    return member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
+
+
+async def on_member_changed(change: ChatMemberUpdated, operators: Operators) -> None:
+    """Someone joined or left the group: their access follows at once. Tickets of an operator
+    who left go back to the queue."""
+    user = change.new_chat_member.user
+    joined = _in_group(change.new_chat_member)
+    if user.is_bot or joined == _in_group(change.old_chat_member):
+        return
+    returned = await operators.member_changed(user, joined, change.from_user.id)
+    if not returned:
+        return
+    helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
+    for ticket in returned:
+        await helpdesk.outbox.to_topic(
+            ticket.id, _o("Back in the queue: the operator who had it left the group."), html=False
+        )
+        await helpdesk.refresh_header(ticket.id)
+    await helpdesk.notify(
+        _o("{operator} left the group. Back in the queue: {tickets}").format(
+            operator=html.escape(await operators.name(user.id) or str(user.id)),
+            tickets=", ".join(f"#{t.id}" for t in returned),
+        )
+    )
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -103,20 +132,25 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
             query, _o("Ticket closed.") if closed else _o("This ticket was already closed.")
         )
     elif call.kind == topics.TRANSFER:
-        colleagues = [
-            (op.id, op.name or str(op.id))
-            for op in await helpdesk.team.operators()
-            if op.id != actor
-        ]
         await answer_quietly(query)
-        await _buttons(
-            helpdesk, ticket.id, message, topics.transfer_buttons(ticket.id, colleagues[:20], _o)
-        )
+        await _transfer_list(operators, ticket.id, actor, message)
         return
     elif call.kind == topics.TRANSFER_TO and arg.startswith(("op", "q")):
         if arg.startswith("op") and arg[2:].isdigit():
-            done = await operators.queue.transfer(ticket.id, actor, to_operator=int(arg[2:]))
-            target = await operators.name(int(arg[2:]))
+            colleague = int(arg[2:])
+            if not await operators.may_receive(colleague):
+                await operators.refuse(query.from_user, f"transfer to {colleague}", ticket.id)
+                await answer_quietly(
+                    query,
+                    _o("Not transferred: {id} is not an operator in this group.").format(
+                        id=colleague
+                    ),
+                    show_alert=True,
+                )
+                await _transfer_list(operators, ticket.id, actor, message)
+                return
+            done = await operators.queue.transfer(ticket.id, actor, to_operator=colleague)
+            target = await operators.name(colleague)
         elif arg[1:] in SPECIALIST_QUEUES:
             done = await operators.queue.transfer(ticket.id, actor, to_queue=arg[1:])
             target = topics.queue_name(arg[1:], _o)
@@ -137,6 +171,20 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
     await helpdesk.refresh_header(ticket.id, message.message_id)
 
 
+async def _transfer_list(
+    operators: Operators, ticket_id: int, actor: int, message: Message
+) -> None:
+    """The colleagues to transfer to: operators still in the group, and the specialist queues."""
+    helpdesk, gone = operators.helpdesk, await operators.queue.gone()
+    colleagues = [
+        (op.id, op.name or str(op.id))
+        for op in await helpdesk.team.operators()
+        if op.id != actor and op.id not in gone
+    ]
+    buttons = topics.transfer_buttons(ticket_id, colleagues[:20], operator_text(helpdesk))
+    await _buttons(helpdesk, ticket_id, message, buttons)
+
+
 async def _buttons(helpdesk: Helpdesk, ticket_id: int, message: Message, buttons) -> None:  # type: ignore[no-untyped-def]
     await helpdesk.set_header_buttons(ticket_id, buttons, message.message_id)
 
@@ -145,6 +193,7 @@ def make_router() -> Router:
     router = Router(name="operators")
     router.message.filter(InOperatorGroup())
     router.callback_query.filter(InOperatorGroup())
+    router.chat_member.filter(InOperatorGroup())
     router.message.register(on_group_migrated, F.migrate_to_chat_id)
     group_commands = {
         "queue": commands.cmd_queue,
@@ -157,6 +206,8 @@ def make_router() -> Router:
     }
     for name, handler in group_commands.items():
         router.message.register(_guarded(handler, name), Command(name))
+    router.message.register(commands.cmd_audit, Command("audit"))
+    router.chat_member.register(on_member_changed)
     router.message.register(on_topic_message, F.message_thread_id, F.is_topic_message)
     router.message.register(on_other_group_message)
     router.callback_query.register(on_button)

@@ -3,15 +3,16 @@ localised."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
-import time
 from dataclasses import dataclass, field
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 
 from bot.core.i18n import format_wait
 from bot.knowledge import KnowledgeStore
@@ -21,11 +22,12 @@ from bot.services.outbox import general_lane
 from bot.services.outbox import message as outbox_message
 from bot.services.queue import Queue, aware
 from bot.services.tickets import TicketView
+from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MEMBER_STATUSES = {"creator", "administrator", "member"}
-MEMBERSHIP_TTL = 300.0  # seconds a membership answer is trusted
+MEMBERSHIP_TTL = 300.0  # seconds a member's answer is trusted (joins and leaves: at once)
 
 SERVICE = {
     "forum_topic_created",
@@ -59,9 +61,18 @@ def canned(key: str, _) -> str | None:  # type: ignore[no-untyped-def]
 CANNED_KEYS = ("hello", "wait", "docs", "bye")
 
 
+class MembershipUnknown(Exception):
+    """Telegram could not say whether someone is in the group: the update is tried again."""
+
+
 @dataclass
 class Operators:
-    """Who may act: members of the operators' group and configured administrators."""
+    """Who may act: members of the operators' group and configured administrators.
+
+    Telegram tells the bot at once when someone joins or leaves the group (`chat_member`
+    updates, recorded in the event log, so that every process knows). Between those, a
+    member's answer from `getChatMember` is trusted for `MEMBERSHIP_TTL`; an answer that
+    failed is retried and never trusted as a decision."""
 
     bot: Bot
     helpdesk: Helpdesk
@@ -69,26 +80,66 @@ class Operators:
     store: KnowledgeStore
     tz: dt.tzinfo = dt.UTC
     admin_ids: frozenset[int] = frozenset()
-    _members: dict[int, tuple[bool, float]] = field(default_factory=dict)
+    retry_delays: tuple[float, ...] = (0.2, 0.5)
+    _members: dict[int, tuple[bool, dt.datetime]] = field(default_factory=dict)
 
     async def allowed(self, user: User) -> bool:
         if user.id in self.admin_ids:
             return True
-        known = self._members.get(user.id)
-        if known is not None and time.monotonic() - known[1] < MEMBERSHIP_TTL:
-            return known[0]
-        try:
-            member = await self.bot.get_chat_member(self.helpdesk.group.id, user.id)
-            ok = member.status in MEMBER_STATUSES or getattr(member, "is_member", False)
-        except Exception:  # unknown to Telegram: not a member
-            ok = False
-        self._members[user.id] = (ok, time.monotonic())
+        ok = await self.is_member(user.id)
         if ok:
             await self.helpdesk.team.operator(user.id, user.first_name)
         return ok
 
+    async def is_member(self, user_id: int) -> bool:
+        """In the group now: the newest of what Telegram told us, else asked again."""
+        told = [k for k in (self._members.get(user_id), await self.queue.membership(user_id)) if k]
+        if told:
+            ok, at = max(told, key=lambda known: known[1])
+            if (utcnow() - at).total_seconds() < MEMBERSHIP_TTL:
+                return ok
+        ok = await self._status(user_id) in MEMBER_STATUSES
+        self._members[user_id] = (ok, utcnow())
+        return ok
+
+    async def is_administrator(self, user: User) -> bool:
+        """A configured administrator, or an administrator of the group (asked each time)."""
+        if user.id in self.admin_ids:
+            return True
+        return await self._status(user.id) in ("creator", "administrator")
+
+    async def _status(self, user_id: int) -> str:
+        """The member's status in the group ("left" for someone Telegram does not know);
+        raises MembershipUnknown when Telegram could not answer after a few tries."""
+        for delay in (*self.retry_delays, None):
+            try:
+                member = await self.bot.get_chat_member(self.helpdesk.group.id, user_id)
+            except TelegramBadRequest:  # an id Telegram does not know: no member
+                return "left"
+            except (TelegramAPIError, OSError, TimeoutError) as exc:
+                log.warning("membership check failed (%s)", type(exc).__name__)
+                if delay is None:
+                    raise MembershipUnknown from exc
+                await asyncio.sleep(delay)
+                continue
+            restricted_member = member.status == "restricted" and getattr(member, "is_member", 0)
+            return "member" if restricted_member else member.status
+        raise MembershipUnknown
+
+    async def member_changed(self, user: User, joined: bool, by: int | None) -> list[TicketView]:
+        """Telegram said that `user` joined or left the group: believed at once, everywhere."""
+        self._members[user.id] = (joined, utcnow())
+        if joined:
+            await self.helpdesk.team.operator(user.id, user.first_name)
+        return await self.queue.membership_changed(user.id, joined, by)
+
+    async def may_receive(self, colleague: int) -> bool:
+        """A transfer may go to an operator who is in the group now."""
+        operators = await self.helpdesk.team.operators()
+        return any(op.id == colleague for op in operators) and await self.is_member(colleague)
+
     async def refuse(self, user: User, what: str, ticket_id: int | None = None) -> None:
-        log.warning("refused %s by a non-member", what)
+        log.warning("refused: %s (ticket %s)", what.partition(" to ")[0], ticket_id)
         await self.queue.event(ticket_id, "refused", user.id, what)
 
     async def name(self, operator_id: int | None) -> str | None:
@@ -112,9 +163,11 @@ class Operators:
 
 
 class InOperatorGroup(Filter):
-    async def __call__(self, event: Message | CallbackQuery, helpdesk: Helpdesk) -> bool:
-        message = event.message if isinstance(event, CallbackQuery) else event
-        return message is not None and message.chat.id == helpdesk.group.id
+    async def __call__(
+        self, event: Message | CallbackQuery | ChatMemberUpdated, helpdesk: Helpdesk
+    ) -> bool:
+        where = event.message if isinstance(event, CallbackQuery) else event
+        return where is not None and where.chat.id == helpdesk.group.id
 
 
 def operator_text(helpdesk: Helpdesk):  # type: ignore[no-untyped-def]
