@@ -136,7 +136,11 @@ async def test_a_failed_membership_check_is_retried_not_taken_as_no(
     await client.clear_faults()
     [answer] = await eventually(lambda: _answers(client, OPERATOR, 1))
     assert answer["text"] == "Вы взяли обращение №1."
-    assert (await ticket_row(bot)).assignee_id == OPERATOR
+    await eventually(lambda: _assignee_is(bot, OPERATOR))
+
+
+async def _assignee_is(bot, operator: int) -> bool:
+    return (await ticket_row(bot)).assignee_id == operator
 
 
 async def _failed_checks(client, count: int) -> bool:
