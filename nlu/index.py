@@ -3,7 +3,8 @@
 Every example is reduced to its script-neutral key (`normalize.fold`) and represented by
 TF-IDF weights of character n-grams (2-5, within words: robust to misspellings, endings and
 mixed languages) and of words and word pairs (each word cut to its first 6 letters, so that
-the endings of Kyrgyz, Kazakh, Uzbek, Tajik and Russian words do not split one stem). An id's score for a message fuses
+the endings of Kyrgyz, Kazakh, Uzbek, Tajik and Russian words do not split one stem). An id's
+score for a message fuses
 - the cosine similarity to its nearest example (good when one example says it), and
 - the cosine similarity to the centroid of its examples (good when words are spread).
 Ids are shared across languages, so all languages' examples vote for the same ids.
