@@ -210,3 +210,23 @@ async def test_many_concurrent_users_with_a_polling_bot(bot: Bot, client: Sandbo
     updates = [c for c in await client.calls("getUpdates") if c["ok"]]
     delivered = [u["update_id"] for c in updates for u in c["result"]]
     assert len(delivered) == len(set(delivered)) == len(users)
+
+
+async def test_joining_leaving_and_removal_send_chat_member_when_asked(
+    bot: Bot, people: SandboxClient
+):
+    assert await bot.get_updates(allowed_updates=["message"]) == []
+    await people.add_operator(7101, first_name="Aida")  # not asked for: never created
+    assert await bot.get_updates(allowed_updates=["chat_member", "message"]) == []
+    await people.add_operator(7102, first_name="Gulnar", status="administrator")
+    await people.add_operator(7101, first_name="Aida", status="kicked")
+    await people.add_operator(7101, first_name="Aida", status="kicked")  # no change: nothing
+    joined, kicked = [u.chat_member for u in await bot.get_updates()]
+    assert (joined.old_chat_member.status, joined.new_chat_member.status) == (
+        "left",
+        "administrator",
+    )
+    assert joined.from_user.id == joined.new_chat_member.user.id == 7102
+    assert (kicked.old_chat_member.status, kicked.new_chat_member.status) == ("member", "kicked")
+    assert kicked.new_chat_member.user.id == 7101 and kicked.from_user.id == 7102
+    assert kicked.chat.id == people.operator_chat_id
