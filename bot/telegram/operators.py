@@ -16,7 +16,7 @@ from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.telegram import operator_commands as commands
 from bot.telegram.private import relayed
 from bot.telegram.render import answer_quietly, kind_of
-from bot.telegram.team import MEMBER_STATUSES, SERVICE, InOperatorGroup, Operators, operator_text
+from bot.telegram.team import SERVICE, InOperatorGroup, Operators, in_group, operator_text
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,12 @@ async def on_other_group_message(message: Message) -> None:
     """The general topic and service messages: nothing to relay."""
 
 
-def _in_group(member) -> bool:  # type: ignore[no-untyped-def]
-    return member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
-
-
 async def on_member_changed(change: ChatMemberUpdated, operators: Operators) -> None:
     """Someone joined or left the group: their access follows at once. Tickets of an operator
     who left go back to the queue."""
     user = change.new_chat_member.user
-    joined = _in_group(change.new_chat_member)
-    if user.is_bot or joined == _in_group(change.old_chat_member):
+    joined = in_group(change.new_chat_member)
+    if user.is_bot or joined == in_group(change.old_chat_member):
         return
     returned = await operators.member_changed(user, joined, change.from_user.id)
     if not returned:

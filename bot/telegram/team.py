@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
+from aiogram.types import CallbackQuery, ChatMember, ChatMemberUpdated, Message, User
 
 from bot.core.i18n import format_wait
 from bot.knowledge import KnowledgeStore
@@ -61,6 +61,11 @@ def canned(key: str, _) -> str | None:  # type: ignore[no-untyped-def]
 CANNED_KEYS = ("hello", "wait", "docs", "bye")
 
 
+def in_group(member: ChatMember) -> bool:
+    """A member of the group (a restricted one too, while still in it)."""
+    return member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
+
+
 class MembershipUnknown(Exception):
     """Telegram could not say whether someone is in the group: the update is tried again."""
 
@@ -98,7 +103,8 @@ class Operators:
             ok, at = max(told, key=lambda known: known[1])
             if (utcnow() - at).total_seconds() < MEMBERSHIP_TTL:
                 return ok
-        ok = await self._status(user_id) in MEMBER_STATUSES
+        member = await self._member(user_id)
+        ok = member is not None and in_group(member)
         self._members[user_id] = (ok, utcnow())
         return ok
 
@@ -106,24 +112,22 @@ class Operators:
         """A configured administrator, or an administrator of the group (asked each time)."""
         if user.id in self.admin_ids:
             return True
-        return await self._status(user.id) in ("creator", "administrator")
+        member = await self._member(user.id)
+        return member is not None and member.status in ("creator", "administrator")
 
-    async def _status(self, user_id: int) -> str:
-        """The member's status in the group ("left" for someone Telegram does not know);
-        raises MembershipUnknown when Telegram could not answer after a few tries."""
+    async def _member(self, user_id: int) -> ChatMember | None:
+        """What Telegram says of this id in the group (None: an id it does not know); raises
+        MembershipUnknown when it could not answer after a few tries."""
         for delay in (*self.retry_delays, None):
             try:
-                member = await self.bot.get_chat_member(self.helpdesk.group.id, user_id)
-            except TelegramBadRequest:  # an id Telegram does not know: no member
-                return "left"
+                return await self.bot.get_chat_member(self.helpdesk.group.id, user_id)
+            except TelegramBadRequest:
+                return None
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 log.warning("membership check failed (%s)", type(exc).__name__)
                 if delay is None:
                     raise MembershipUnknown from exc
                 await asyncio.sleep(delay)
-                continue
-            restricted_member = member.status == "restricted" and getattr(member, "is_member", 0)
-            return "member" if restricted_member else member.status
         raise MembershipUnknown
 
     async def member_changed(self, user: User, joined: bool, by: int | None) -> list[TicketView]:
