@@ -134,8 +134,11 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
     elif call.kind == topics.TRANSFER_TO and arg.startswith(("op", "q")):
         if arg.startswith("op") and arg[2:].isdigit():
             colleague = int(arg[2:])
-            if not await operators.may_receive(colleague):
-                await operators.refuse(query.from_user, f"transfer to {colleague}", ticket.id)
+            on_team = await operators.on_team(colleague)
+            if not (on_team and await operators.is_member(colleague)):
+                # an id outside the team may be a person's: it is not written down
+                what = f"transfer to {colleague}" if on_team else "transfer outside the team"
+                await operators.refuse(query.from_user, what, ticket.id)
                 await answer_quietly(
                     query,
                     _o("Not transferred: {id} is not an operator in this group.").format(

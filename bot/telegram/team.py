@@ -137,10 +137,9 @@ class Operators:
             await self.helpdesk.team.operator(user.id, user.first_name)
         return await self.queue.membership_changed(user.id, joined, by)
 
-    async def may_receive(self, colleague: int) -> bool:
-        """A transfer may go to an operator who is in the group now."""
-        operators = await self.helpdesk.team.operators()
-        return any(op.id == colleague for op in operators) and await self.is_member(colleague)
+    async def on_team(self, operator_id: int) -> bool:
+        """Known as an operator (has been a member of the group)."""
+        return any(op.id == operator_id for op in await self.helpdesk.team.operators())
 
     async def refuse(self, user: User, what: str, ticket_id: int | None = None) -> None:
         log.warning("refused: %s (ticket %s)", what.partition(" to ")[0], ticket_id)
