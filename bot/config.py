@@ -113,6 +113,28 @@ class Settings(BaseSettings):
         description="On SIGTERM or SIGINT: seconds to finish the work in hand and send what "
         "is pending before exiting (what is left goes at the next start).",
     )
+    # Watching it run (docs/deploy.md): logs, health and metrics, errors.
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="text, or json: one JSON object a line with the update id, the person's "
+        "pseudonym, the outcome and the duration (never message text).",
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Address of /healthz, /readyz and /metrics when not in webhook mode.",
+    )
+    health_port: int = Field(
+        8090,
+        ge=0,
+        le=65535,
+        description="Port of /healthz, /readyz and /metrics when not in webhook mode (in "
+        "webhook mode they are on the webhook port); 0: none.",
+    )
+    sentry_dsn: SecretStr | None = Field(
+        None,
+        description="Sentry DSN: errors are reported there, message text and personal data "
+        "removed first (install with .[sentry]).",
+    )
 
     @field_validator("api_base")
     @classmethod
