@@ -37,6 +37,9 @@ async def test_a_removed_operator_reaches_nobody_and_is_let_in_again_on_return(b
         person.id, 1, after_id=(await person.last())["message_id"]
     )
 
+    [poll, *_] = reversed(await client.calls("getUpdates"))
+    assert "chat_member" in poll["params"]["allowed_updates"]  # Telegram is asked for them
+
     # Aida is removed from the group: her ticket goes back to the queue, colleagues are told.
     await client.add_operator(OPERATOR, first_name="Aida", status="kicked")
     notice = await eventually(lambda: _general_with(client, "Aida"))

@@ -163,6 +163,8 @@ async def test_webhook_mode_answers_with_the_secret_checked(settings, knowledge,
     try:
         person = await new_person(client, 5801)
         await eventually(lambda: _webhook_set(client))
+        [hook] = await client.calls("setWebhook")
+        assert "chat_member" in hook["params"]["allowed_updates"]  # joins and departures
         [picker] = await person.says("/start")
         assert "lang:ru" in button_data(picker)
         # A request without the secret is refused.
