@@ -56,7 +56,8 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # None once the person is detached (/delete, or the retention): the figures stay
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|taken|closed
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     queue: Mapped[str | None] = mapped_column(String(32))  # a specialist group, e.g. lawyer
@@ -111,6 +112,7 @@ class Unanswered(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(EncryptedText)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)  # who asked, until detached
     lang: Mapped[str] = mapped_column(String(8))
     outcome: Mapped[str] = mapped_column(String(16))
     nearest: Mapped[str] = mapped_column(String(200), default="")
