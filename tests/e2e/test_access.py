@@ -149,3 +149,18 @@ async def _assignee_is(bot, operator: int) -> bool:
 async def _failed_checks(client, count: int) -> bool:
     calls = await client.calls("getChatMember")
     return len([c for c in calls if c.get("error")]) >= count
+
+
+async def test_a_departure_handled_by_one_process_holds_in_every_process(bot, client):
+    komek = bot.komek
+    elsewhere = team.Operators(komek.bot, komek.helpdesk, komek.queue, komek.store)
+    await eventually(lambda: client.calls("getUpdates"))  # the bot asks for chat_member
+    await client.add_operator(OPERATOR, first_name="Aida")
+    await eventually(lambda: elsewhere.is_member(OPERATOR))  # remembered there as a member
+    await client.add_operator(OPERATOR, first_name="Aida", status="kicked")
+    await eventually(lambda: _audit_says_of(komek, OPERATOR, "member_left"))
+    assert not await elsewhere.is_member(OPERATOR)
+
+
+async def _audit_says_of(komek, operator: int, kind: str) -> bool:
+    return any(e.kind == kind and e.actor_id == operator for e in await komek.queue.audit())
