@@ -136,6 +136,28 @@ class Settings(BaseSettings):
         "removed first (install with .[sentry]).",
     )
 
+    # The web console (docs/console.md): reports, unanswered questions, content, queue.
+    console_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the web console; unset: no console (komek demo serves it on 8082).",
+    )
+    console_host: str = Field("127.0.0.1", description="Address the web console listens on.")
+    console_url: str | None = Field(
+        None,
+        description="Public address of the console (behind a TLS proxy), used in sign-in links; "
+        "unset: http://console_host:console_port.",
+    )
+    console_coordinators: list[int] = Field(
+        default_factory=list,
+        description="Telegram ids of the console's coordinators (everything), as JSON: [123].",
+    )
+    console_editors: list[int] = Field(
+        default_factory=list,
+        description="Telegram ids of the console's editors (content pages), as JSON: [456].",
+    )
+
     @field_validator("api_base")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

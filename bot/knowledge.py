@@ -18,6 +18,7 @@ What is slow and derived is kept in a cache folder (`var/nlu-cache/` by default,
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.content.check import check_content
 from bot.content.model import Content
 from bot.content.problems import ERROR, ContentInvalid, Problem
 from bot.core.engine import Knowledge
+from bot.ops import metrics
 from nlu import cache, langid
 
 log = logging.getLogger(__name__)
@@ -129,6 +131,8 @@ class KnowledgeStore:
         self.cache_dir = cache_dir or DEFAULT_CACHE_DIR
         self._stamp = _stamp(content_dir)
         self._current = knowledge or load_knowledge(content_dir, backend, None, self.cache_dir)
+        self.loaded_at = dt.datetime.now(dt.UTC)  # the last content that was taken
+        self.refused: tuple[dt.datetime, list[Problem]] | None = None  # the last one refused
 
     def current(self) -> Knowledge:
         return self._current
@@ -143,14 +147,17 @@ class KnowledgeStore:
                 load_knowledge, self.content_dir, self.backend, self._current, self.cache_dir
             )
         except ContentInvalid as exc:
+            metrics.CONTENT_RELOADS.labels("refused").inc()
             log.error(
                 "content change refused: %d error(s); the last good content keeps serving",
                 len(exc.errors),
             )
+            self.refused = (dt.datetime.now(dt.UTC), exc.problems)
             if on_broken is not None:
                 await on_broken(exc.errors)
             return False
-        self._current = knowledge
+        self._current, self.loaded_at, self.refused = knowledge, dt.datetime.now(dt.UTC), None
+        metrics.CONTENT_RELOADS.labels("ok").inc()
         log.info("content reloaded: version %s", knowledge.content.version)
         return True
 
@@ -160,4 +167,5 @@ class KnowledgeStore:
             try:
                 await self.reload_if_changed(on_broken)
             except Exception:  # keep watching whatever happens to one reload
+                metrics.CONTENT_RELOADS.labels("failed").inc()
                 log.exception("content reload failed")

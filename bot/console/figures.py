@@ -1,0 +1,248 @@
+"""The dashboard's figures for a period, aggregated in SQL (SQLite and PostgreSQL).
+
+Every figure is a small table of numbers (no message text, no Telegram ids): the dashboard
+draws it as a chart with the table under it, and the export writes the same tables. Days
+and hours are local to `KOMEK_TIMEZONE`: PostgreSQL converts each timestamp with its time
+zone rules; SQLite, which has none, shifts by the zone's offset at the start of the period
+(exact for Asia/Almaty and every zone without daylight saving time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.hours import OfficeHours
+from db.database import Sessions
+from db.models import Ticket, Unanswered
+
+NO_TOPIC = "-"
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both days included, in the time zone `tz`."""
+
+    start: dt.date
+    end: dt.date
+    tz: ZoneInfo
+
+    @property
+    def since(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(0), self.tz).astimezone(dt.UTC)
+
+    @property
+    def until(self) -> dt.datetime:
+        after = self.end + dt.timedelta(days=1)
+        return dt.datetime.combine(after, dt.time(0), self.tz).astimezone(dt.UTC)
+
+    @property
+    def days(self) -> list[dt.date]:
+        count = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=n) for n in range(count)]
+
+    @classmethod
+    def last_days(cls, tz: ZoneInfo, days: int = 30, today: dt.date | None = None) -> Period:
+        today = today or dt.datetime.now(tz).date()
+        return cls(today - dt.timedelta(days=days - 1), today, tz)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its key, the chart to draw, the columns and the rows of numbers."""
+
+    key: str
+    chart: str  # bar | stacked | line | doughnut | numbers
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class _Sql:
+    """The few expressions that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, session: AsyncSession, period: Period):
+        self.postgres = session.bind.dialect.name == "postgresql"
+        self.tz = period.tz.key
+        offset = period.since.astimezone(period.tz).utcoffset() or dt.timedelta(0)
+        self.shift = f"{int(offset.total_seconds() // 60):+d} minutes"
+
+    def day(self, column):  # type: ignore[no-untyped-def]
+        if self.postgres:
+            return func.to_char(func.timezone(self.tz, column), "YYYY-MM-DD")
+        return func.date(column, self.shift)
+
+    def hour(self, column):  # type: ignore[no-untyped-def]
+        if self.postgres:
+            return cast(func.extract("hour", func.timezone(self.tz, column)), Integer)
+        return cast(func.strftime("%H", column, self.shift), Integer)
+
+    def weekday(self, column):  # type: ignore[no-untyped-def]
+        """0 is Sunday in both."""
+        if self.postgres:
+            return cast(func.extract("dow", func.timezone(self.tz, column)), Integer)
+        return cast(func.strftime("%w", column, self.shift), Integer)
+
+    def seconds(self, later, earlier):  # type: ignore[no-untyped-def]
+        if self.postgres:
+            return func.extract("epoch", later - earlier)
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _in(period: Period, column):  # type: ignore[no-untyped-def]
+    return and_(column >= period.since, column < period.until)
+
+
+def _pivot(
+    key: str, rows: list, days: list[dt.date], notes: dict[str, str] | None = None
+) -> Figure:
+    """(day, series, count) rows as one row a day with a column a series."""
+    series = sorted({s for _d, s, _n in rows})
+    counts = {(d, s): n for d, s, n in rows}
+    table = tuple(
+        (day.isoformat(), *(counts.get((day.isoformat(), s), 0) for s in series)) for day in days
+    )
+    return Figure(key, "stacked", ("day", *series), table, notes or {})
+
+
+async def per_day(session: AsyncSession, period: Period, by: str) -> Figure:
+    sql = _Sql(session, period)
+    column = Ticket.lang if by == "lang" else func.coalesce(Ticket.subject, NO_TOPIC)
+    day = sql.day(Ticket.created_at)
+    rows = await session.execute(
+        select(day, column, func.count())
+        .where(_in(period, Ticket.created_at))
+        .group_by(day, column)
+    )
+    return _pivot(f"tickets_by_{by}", [tuple(r) for r in rows], period.days)
+
+
+async def first_reply(session: AsyncSession, period: Period) -> Figure:
+    """Median and 90th percentile of the time to the first operator reply (nearest rank)."""
+    sql = _Sql(session, period)
+    waited = sql.seconds(Ticket.first_response_at, Ticket.created_at).label("secs")
+    ranked = (
+        select(
+            waited,
+            func.row_number().over(order_by=waited).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(_in(period, Ticket.created_at), Ticket.first_response_at.is_not(None))
+        .subquery()
+    )
+
+    def rank(percent: int):  # type: ignore[no-untyped-def]
+        wanted = (ranked.c.n * percent + 99) // 100  # ceil(n * p) by integer division
+        return func.max(case((ranked.c.rn == wanted, ranked.c.secs)))
+
+    row = (await session.execute(select(rank(50), rank(90), func.count()))).one()
+    median, p90, count = row
+    minutes = [None if v is None else round(float(v) / 60, 1) for v in (median, p90)]
+    return Figure(
+        "first_reply",
+        "bar",
+        ("measure", "minutes"),
+        (("median", minutes[0]), ("p90", minutes[1]), ("answered_tickets", count)),
+    )
+
+
+async def now(session: AsyncSession) -> Figure:
+    rows = await session.execute(
+        select(Ticket.status, func.count())
+        .where(Ticket.status.in_(("waiting", "taken")))
+        .group_by(Ticket.status)
+    )
+    counts = dict(tuple(r) for r in rows)
+    return Figure(
+        "now",
+        "numbers",
+        ("status", "tickets"),
+        (("waiting", counts.get("waiting", 0)), ("taken", counts.get("taken", 0))),
+    )
+
+
+async def urgent(session: AsyncSession, period: Period) -> Figure:
+    outcome = func.coalesce(Ticket.resolution, Ticket.status)
+    rows = await session.execute(
+        select(outcome, func.count())
+        .where(_in(period, Ticket.created_at), Ticket.urgent.is_(True))
+        .group_by(outcome)
+        .order_by(func.count().desc(), outcome)
+    )
+    return Figure("urgent", "doughnut", ("outcome", "tickets"), tuple(tuple(r) for r in rows))
+
+
+async def ratings(session: AsyncSession, period: Period) -> Figure:
+    rows = await session.execute(
+        select(Ticket.rating, func.count())
+        .where(_in(period, Ticket.created_at), Ticket.rating.between(1, 5))
+        .group_by(Ticket.rating)
+    )
+    counts = dict(tuple(r) for r in rows)
+    return Figure(
+        "ratings", "bar", ("rating", "tickets"), tuple((n, counts.get(n, 0)) for n in range(1, 6))
+    )
+
+
+async def bot_share(session: AsyncSession, period: Period) -> Figure:
+    """What became of the questions: clarified or not understood (the unanswered table),
+    passed to a person (tickets opened)."""
+    rows = await session.execute(
+        select(Unanswered.outcome, func.count())
+        .where(_in(period, Unanswered.created_at))
+        .group_by(Unanswered.outcome)
+    )
+    gaps = dict(tuple(r) for r in rows)
+    tickets = await session.scalar(
+        select(func.count()).select_from(Ticket).where(_in(period, Ticket.created_at))
+    )
+    return Figure(
+        "bot_share",
+        "doughnut",
+        ("outcome", "questions"),
+        (
+            ("clarified", gaps.get("clarify", 0)),
+            ("not_understood", sum(n for k, n in gaps.items() if k != "clarify")),
+            ("passed_to_person", tickets or 0),
+        ),
+    )
+
+
+async def hours(session: AsyncSession, period: Period, office: OfficeHours) -> Figure:
+    """Tickets opened in each local hour, within and outside office hours (by weekday)."""
+    sql = _Sql(session, period)
+    hour, weekday = sql.hour(Ticket.created_at), sql.weekday(Ticket.created_at)
+    rows = await session.execute(
+        select(weekday, hour, func.count())
+        .where(_in(period, Ticket.created_at))
+        .group_by(weekday, hour)
+    )
+    inside, outside = [0] * 24, [0] * 24
+    for sunday_first, h, count in rows:  # at most 7 × 24 buckets
+        shifts = office.shifts.get((int(sunday_first) + 6) % 7, ())
+        middle = dt.time(int(h), 30)
+        (inside if any(a <= middle < b for a, b in shifts) else outside)[int(h)] += count
+    return Figure(
+        "hours",
+        "stacked",
+        ("hour", "office_hours", "outside_office_hours"),
+        tuple((f"{h:02d}:00", inside[h], outside[h]) for h in range(24)),
+    )
+
+
+async def dashboard(sessions: Sessions, period: Period, office: OfficeHours) -> list[Figure]:
+    async with sessions.begin() as session:
+        return [
+            await now(session),
+            await per_day(session, period, "lang"),
+            await per_day(session, period, "subject"),
+            await first_reply(session, period),
+            await urgent(session, period),
+            await ratings(session, period),
+            await bot_share(session, period),
+            await hours(session, period, office),
+        ]

@@ -1,0 +1,62 @@
+"""A console over a fresh database (SQLite, or PostgreSQL when KOMEK_TEST_POSTGRES_URL is
+set and the test asks for it), with the seed content, and a test client."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import ROOT, load_settings
+from bot.console.app import Console, make_app
+from bot.console.auth import console_secret, mint_link
+from bot.core.i18n import Catalogs
+from bot.keys import open_database
+from bot.knowledge import KnowledgeStore
+from db.database import make_sessions
+
+GROUP = -1001234567890
+COORDINATOR, EDITOR, OPERATOR, STRANGER = 101, 202, 303, 404
+
+
+@pytest.fixture
+async def console(tmp_path, knowledge):
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}",
+        key_file=tmp_path / "komek.key",
+        operator_chat_id=GROUP,
+        console_port=8082,
+        console_coordinators=[COORDINATOR],
+        console_editors=[EDITOR],
+        operator_lang="en",
+    )
+    engine = await open_database(settings)
+    sessions = make_sessions(engine)
+
+    async def member(user_id: int) -> bool:
+        return user_id != STRANGER
+
+    console = Console(
+        settings,
+        sessions,
+        KnowledgeStore(ROOT / "content", knowledge),
+        Catalogs(settings.locales_dir),
+        member,
+        GROUP,
+    )
+    console.secret = await console_secret(sessions)
+    yield console
+    await engine.dispose()
+
+
+@pytest.fixture
+async def client(console):
+    async with TestClient(TestServer(make_app(console))) as client:
+        yield client
+
+
+async def sign_in(client: TestClient, console: Console, user_id: int) -> None:
+    token = await mint_link(console.sessions, user_id)
+    page = await client.get(f"/login/link/{token}")
+    assert page.status == 200 and token in await page.text()
+    done = await client.post("/login/link", data={"token": token}, allow_redirects=False)
+    assert done.status == 302, await done.text()
