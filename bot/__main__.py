@@ -17,12 +17,11 @@ log = logging.getLogger("komek")
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from bot.ops import errors, logs
+
+    logs.configure(settings.log_level, settings.log_format)
+    if settings.sentry_dsn is not None:
+        errors.start_sentry(settings.sentry_dsn.get_secret_value())
 
 
 def _on_signals(komek) -> None:  # type: ignore[no-untyped-def]

@@ -31,6 +31,8 @@ from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.keys import open_database
 from bot.knowledge import KnowledgeStore
+from bot.ops import logs
+from bot.ops.health import Health, TelegramWatch, add_routes, probe_telegram, serve_health
 from bot.services.gaps import Gaps
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
@@ -83,6 +85,15 @@ class RememberedGroup(Group):
                 row.value = str(self.id)
 
 
+def _log_key(settings: Settings) -> str:
+    """What keys the people's pseudonyms in the logs: the same in every process."""
+    if settings.encryption_key is not None:
+        return settings.encryption_key.get_secret_value()
+    with contextlib.suppress(OSError):
+        return settings.key_file.read_text(encoding="ascii")
+    return settings.database_url
+
+
 def make_bot(settings: Settings) -> Bot:
     token = settings.bot_token.get_secret_value() if settings.bot_token else SANDBOX_TOKEN
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
@@ -104,6 +115,7 @@ class Komek:
     sender: Sender
     db: AsyncEngine
     sessions: Sessions
+    health: Health | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -119,6 +131,9 @@ class Komek:
             KnowledgeStore, settings.content_dir, None, settings.nlu_backend
         )
         bot = bot or make_bot(settings)
+        watch = TelegramWatch()
+        bot.session.middleware(watch)
+        logs.set_pseudonym_key(_log_key(settings))
         users, tickets, queue = Users(sessions), Tickets(sessions), Queue(sessions)
         group = RememberedGroup(
             await _remembered_group(sessions, settings.operator_chat_id),
@@ -181,8 +196,27 @@ class Komek:
         if not postgres:  # one process: claims left by a previous run are stale
             await inbox.release_all()
             await outbox.release_all()
+        checks = Health(
+            settings.database_url,
+            db,
+            sessions,
+            outbox,
+            lambda: store.current().content.version,
+            watch,
+        )
         return cls(
-            settings, bot, dispatcher, store, helpdesk, queue, inbox, intake, sender, db, sessions
+            settings,
+            bot,
+            dispatcher,
+            store,
+            helpdesk,
+            queue,
+            inbox,
+            intake,
+            sender,
+            db,
+            sessions,
+            checks,
         )
 
     async def _content_broken(self, problems: list[Problem]) -> None:
@@ -248,12 +282,16 @@ class Komek:
             runner = await self._serve_webhook(allowed)
             intake = None
         else:
+            if settings.health_port and self.health is not None:
+                runner = await serve_health(self.health, settings.health_host, settings.health_port)
             await self.bot.delete_webhook(drop_pending_updates=False)
             intake = asyncio.create_task(
                 self.intake.poll(self.stopping, lease, polling_timeout, allowed)
             )
             log.info("polling %s (languages: %s)", settings.api_base, ", ".join(USER_LANGS))
         await self._timers()
+        if self.health is not None:
+            self._spawn(probe_telegram(self.bot, self.health.telegram, self.stopping))
         try:
             await self.stopping.wait()
         finally:
@@ -283,6 +321,8 @@ class Komek:
         path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
         app = web.Application()
         app.router.add_post(path, self.intake.webhook_handler(secret))
+        if self.health is not None:
+            add_routes(app, self.health)
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()

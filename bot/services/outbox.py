@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from bot.core.messages import Keyboard
 from db.database import Sessions
-from db.models import MessageLink, OutboxMessage, Ticket, TicketMessage, utcnow
+from db.models import InboxUpdate, MessageLink, OutboxMessage, Ticket, TicketMessage, utcnow
 
 URGENT, NORMAL = 10, 0
 TOPIC_JOB = "komekTopic"  # not a Bot API method: create the topic, then send its header
@@ -103,6 +103,7 @@ class Row:
 def _row(o: OutboxMessage) -> Row:
     return Row(
         o.id,
+    update_id: int | None = None  # the update that caused it
         o.lane,
         o.chat_id,
         o.ticket_id,
@@ -119,6 +120,7 @@ def _row(o: OutboxMessage) -> Row:
 
 class Outbox:
     def __init__(self, sessions: Sessions, group: Group):
+        o.update_id,
         self._sessions = sessions
         self.group = group
 
@@ -359,8 +361,9 @@ class Outbox:
             parts = [_row(o) for o in rows]
         return sorted(parts, key=lambda r: r.payload.get("message_id", 0))[:10]
 
-    async def sent(self, rows: list[Row], results: list[int | None]) -> None:
-        """Telegram answered: mark the rows sent and link relayed messages, at once."""
+    async def sent(self, rows: list[Row], results: list[int | None]) -> list[float]:
+        """Telegram answered: mark the rows sent and link relayed messages, at once. Returns,
+        for each row to a person caused by an update, the seconds since that update came."""
         now = utcnow()
         async with self._sessions.apart() as session:
             for row, result in zip(rows, results, strict=False):
@@ -375,6 +378,7 @@ class Outbox:
                         result=str(result) if result is not None else None,
                     )
                 )
+        causes = {r.update_id for r in rows if r.update_id is not None and r.chat_id > 0}
                 if row.record_id is not None and result is not None:
                     await _link(session, row, result, self.group.id)
 
@@ -391,6 +395,22 @@ class Outbox:
                     error=error[:200],
                 )
             )
+            if not causes:
+                return []
+            came = dict(
+                (
+                    await session.execute(
+                        select(InboxUpdate.update_id, InboxUpdate.received_at).where(
+                            InboxUpdate.update_id.in_(causes)
+                        )
+                    )
+                ).all()
+            )
+        return [
+            (now - _utc(came[r.update_id])).total_seconds()
+            for r in rows
+            if r.chat_id > 0 and r.update_id in came
+        ]
 
     async def failed(self, row: Row, error: str) -> None:
         async with self._sessions.apart() as session:
@@ -578,6 +598,10 @@ def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
                     earlier.state == "pending",
                     earlier.id < OutboxMessage.id,
                 )
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no offset
+
+
             ),
         )
         .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)

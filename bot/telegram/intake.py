@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,7 +30,8 @@ from aiogram.types import Update
 from aiohttp import web
 from sqlalchemy import delete, select, update
 
-from bot.services.inbox import MAX_ATTEMPTS, Claimed, Inbox
+from bot.ops import logs, metrics
+from bot.services.inbox import MAX_ATTEMPTS, Claimed, Inbox, actor_of
 from bot.services.outbox import cause
 from db.database import Sessions
 from db.models import InboxUpdate, Lease, OutboxMessage, utcnow
@@ -184,6 +186,8 @@ class Intake:
     # -- in ---------------------------------------------------------------------------------
     async def store(self, updates: list[dict[str, Any]]) -> None:
         await self.inbox.store(updates)
+        for one in updates:
+            metrics.UPDATES.labels(update_kind(one)).inc()
         self.wake.set()
 
     async def poll(
@@ -267,22 +271,36 @@ class Intake:
 
     async def handle(self, claimed: Claimed) -> None:
         token = cause.set(claimed.update_id)
-        try:
-            update_ = Update.model_validate(claimed.raw, context={"bot": self.bot})
-            async with self.sessions.unit():
-                await self.dispatcher.feed_update(self.bot, update_)
-                if not await self.inbox.done(claimed.update_id, self.name):
-                    raise LostClaim(claimed.update_id)
-            self.on_done()
-        except LostClaim:
-            log.warning("update %s was taken over by another worker", claimed.update_id)
-        except Exception as exc:
-            log.error("update %s failed: %s", claimed.update_id, type(exc).__name__, exc_info=exc)
-            attempts = await self.inbox.failed(claimed.update_id, self.name, type(exc).__name__)
-            if attempts >= MAX_ATTEMPTS:
-                await self._give_up(claimed)
-        finally:
-            cause.reset(token)
+        person = logs.pseudonym(actor_of(claimed.raw))
+        started = time.monotonic()
+        with logs.about(update_id=claimed.update_id, person=person) as fields:
+            try:
+                update_ = Update.model_validate(claimed.raw, context={"bot": self.bot})
+                async with self.sessions.unit():
+                    await self.dispatcher.feed_update(self.bot, update_)
+                    if not await self.inbox.done(claimed.update_id, self.name):
+                        raise LostClaim(claimed.update_id)
+                fields["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+                fields.setdefault("outcome", update_kind(claimed.raw))
+                log.info(
+                    "update %s handled: %s in %.0f ms",
+                    claimed.update_id,
+                    fields["outcome"],
+                    fields["duration_ms"],
+                )
+                self.on_done()
+            except LostClaim:
+                log.warning("update %s was taken over by another worker", claimed.update_id)
+            except Exception as exc:
+                fields["outcome"] = "failed"
+                log.error(
+                    "update %s failed: %s", claimed.update_id, type(exc).__name__, exc_info=exc
+                )
+                attempts = await self.inbox.failed(claimed.update_id, self.name, type(exc).__name__)
+                if attempts >= MAX_ATTEMPTS:
+                    await self._give_up(claimed)
+            finally:
+                cause.reset(token)
 
     async def _give_up(self, claimed: Claimed) -> None:
         """The last attempt failed: what the person sent goes to a human."""
@@ -296,6 +314,11 @@ class Intake:
             log.error("update %s: fallback failed: %s", claimed.update_id, type(exc).__name__)
             with contextlib.suppress(Exception):
                 await self.inbox.give_up(claimed.update_id)
+
+
+def update_kind(update: dict[str, Any]) -> str:
+    """message, callback_query, chat_member...: the update's one field besides its id."""
+    return next((k for k in update if k != "update_id"), "empty")
 
 
 async def _sleep(stopping: asyncio.Event, seconds: float) -> None:

@@ -22,6 +22,7 @@ from bot.core.messages import (
     SetLanguage,
     Unanswered,
 )
+from bot.ops import logs, metrics
 from bot.services.gaps import Gaps
 from bot.services.helpdesk import Helpdesk, Relayed
 from bot.services.outbox import URGENT
@@ -116,14 +117,14 @@ class Conversation:
         for action in decision.actions:
             if isinstance(action, DeleteData):
                 await self.helpdesk.forget(chat_id)
-            if isinstance(action, SetLanguage | SetConsent | DeleteData):
+            elif isinstance(action, SetLanguage | SetConsent):
                 await self.users.apply(chat_id, action)
             elif isinstance(action, Feedback):
                 log.info("feedback on %s: helpful=%s", action.entry_id, action.helpful)
             elif isinstance(action, Rate):
                 await self.helpdesk.queue.rate(action.ticket_id, chat_id, action.rating)
             elif isinstance(action, Unanswered):
-                await self.gaps.record(action)
+                await self.gaps.record(action, chat_id)
         urgent = any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
         for i, reply in enumerate(decision.replies):
             if i == 0 and edit is not None:
@@ -150,6 +151,12 @@ class Conversation:
                     await self.helpdesk.from_person(ticket, relayed(message))
 
 
+def _decided(outcome: str) -> None:
+    """The engine's outcome: counted, and told in the update's log line."""
+    metrics.OUTCOMES.labels(outcome).inc()
+    logs.note(outcome=outcome)
+
+
 async def on_message(message: Message, engine: Engine, conversation: Conversation) -> None:
     user = await conversation.users.view(message.chat.id)
     inbound = inbound_of(message)
@@ -157,7 +164,7 @@ async def on_message(message: Message, engine: Engine, conversation: Conversatio
         understood = await conversation.understanding(inbound.text, user.lang)
         inbound = replace(inbound, understood=understood)
     decision = engine.handle(inbound, user)
-    log.info("message %s: %s", message.message_id, decision.outcome)
+    _decided(decision.outcome)
     username = message.from_user.username if message.from_user else None
     await conversation.execute(decision, message.chat.id, message=message, username=username)
 
@@ -165,7 +172,7 @@ async def on_message(message: Message, engine: Engine, conversation: Conversatio
 async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversation) -> None:
     user = await conversation.users.view(query.from_user.id)
     decision = engine.handle(Inbound(user_id=query.from_user.id, callback=query.data), user)
-    log.info("button: %s", decision.outcome)
+    _decided(decision.outcome)
     await render.answer_quietly(query, decision.notice)
     source = query.message if isinstance(query.message, Message) else None
     edit = (

@@ -34,6 +34,7 @@ from aiogram.methods import CopyMessages, CreateForumTopic, SendMessage
 from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import ForumTopic, Message, MessageId
 
+from bot.ops import metrics
 from bot.services import topics
 from bot.services.helpdesk import Helpdesk
 from bot.services.outbox import TOPIC_JOB, Outbox, Row
@@ -205,31 +206,45 @@ class Sender:
 
     # -- one row ----------------------------------------------------------------------------
     async def deliver(self, row: Row) -> None:
+        name = row.method
         try:
             if row.method == TOPIC_JOB:
+                name = "createForumTopic"
                 await self._make_topic(row)
                 return
             rows, method = await self._prepare(row)
             if method is None:
                 await self.outbox.sent(rows, [None] * len(rows))
                 return
+            name = method.__api_method__
             await self.budget.spend(row.chat_id, cost=len(rows))  # an album counts each part
             result = await self.bot(method)
             ids = _result_ids(result)
-            await self.outbox.sent(rows, ids if len(ids) == len(rows) else [ids[0]] * len(rows))
+            waited = await self.outbox.sent(
+                rows, ids if len(ids) == len(rows) else [ids[0]] * len(rows)
+            )
+            metrics.REPLIES.labels(name, "ok").inc()
+            for seconds in waited:
+                metrics.REPLY_SECONDS.observe(seconds)
         except TelegramRetryAfter as exc:
+            metrics.REPLIES.labels(name, "retry_after").inc()
             log.warning("429 on %s: retrying after %ss", row.method, exc.retry_after)
             await self.outbox.retry(row, float(exc.retry_after), "429", count=False)
         except TelegramMigrateToChat as exc:
+            metrics.REPLIES.labels(name, "migrated").inc()
             await self._in_unit(self.helpdesk.group_migrated(exc.migrate_to_chat_id))
             await self.outbox.retry(row, 0.0, "group migrated", count=False)
         except TelegramForbiddenError as exc:
+            metrics.REPLIES.labels(name, "blocked").inc()
             await self._forbidden(row, exc)
         except TelegramBadRequest as exc:
+            metrics.REPLIES.labels(name, "refused").inc()
             await self._bad_request(row, exc)
         except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
+            metrics.REPLIES.labels(name, "error").inc()
             await self._again(row, type(exc).__name__)
         except TelegramAPIError as exc:  # 401, 404, 409...: nothing we did; try again later
+            metrics.REPLIES.labels(name, "error").inc()
             await self._again(row, f"{type(exc).__name__}: {exc.message}")
 
     async def _again(self, row: Row, error: str) -> None:

@@ -51,6 +51,7 @@ def settings(sandbox, database_url, tmp_path):
         operator_chat_id=sandbox.client.operator_chat_id,
         bot_token=None,
         send_limits=False,  # the limits have tests of their own (test_limits.py)
+        health_port=0,  # test_metrics.py serves it on a port of its own
     )
 
 
