@@ -98,12 +98,12 @@ class Row:
     record_id: int | None
     fallback: str | None
     created_at: dt.datetime
+    update_id: int | None = None  # the update that caused it
 
 
 def _row(o: OutboxMessage) -> Row:
     return Row(
         o.id,
-    update_id: int | None = None  # the update that caused it
         o.lane,
         o.chat_id,
         o.ticket_id,
@@ -115,12 +115,12 @@ def _row(o: OutboxMessage) -> Row:
         o.record_id,
         o.fallback,
         o.created_at,
+        o.update_id,
     )
 
 
 class Outbox:
     def __init__(self, sessions: Sessions, group: Group):
-        o.update_id,
         self._sessions = sessions
         self.group = group
 
@@ -365,6 +365,7 @@ class Outbox:
         """Telegram answered: mark the rows sent and link relayed messages, at once. Returns,
         for each row to a person caused by an update, the seconds since that update came."""
         now = utcnow()
+        causes = {r.update_id for r in rows if r.update_id is not None and r.chat_id > 0}
         async with self._sessions.apart() as session:
             for row, result in zip(rows, results, strict=False):
                 await session.execute(
@@ -378,23 +379,8 @@ class Outbox:
                         result=str(result) if result is not None else None,
                     )
                 )
-        causes = {r.update_id for r in rows if r.update_id is not None and r.chat_id > 0}
                 if row.record_id is not None and result is not None:
                     await _link(session, row, result, self.group.id)
-
-    async def retry(self, row: Row, after: float, error: str, count: bool = True) -> None:
-        async with self._sessions.apart() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    claimed_by=None,
-                    claimed_until=None,
-                    not_before=utcnow() + dt.timedelta(seconds=after),
-                    attempts=OutboxMessage.attempts + (1 if count else 0),
-                    error=error[:200],
-                )
-            )
             if not causes:
                 return []
             came = dict(
@@ -411,6 +397,20 @@ class Outbox:
             for r in rows
             if r.chat_id > 0 and r.update_id in came
         ]
+
+    async def retry(self, row: Row, after: float, error: str, count: bool = True) -> None:
+        async with self._sessions.apart() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    claimed_by=None,
+                    claimed_until=None,
+                    not_before=utcnow() + dt.timedelta(seconds=after),
+                    attempts=OutboxMessage.attempts + (1 if count else 0),
+                    error=error[:200],
+                )
+            )
 
     async def failed(self, row: Row, error: str) -> None:
         async with self._sessions.apart() as session:
@@ -576,6 +576,10 @@ class Outbox:
 
 
 @functools.cache
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no offset
+
+
 def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
     """The claiming query, built once per limit (building it is most of its cost)."""
     now = bindparam("now", type_=OutboxMessage.created_at.type)
@@ -598,10 +602,6 @@ def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
                     earlier.state == "pending",
                     earlier.id < OutboxMessage.id,
                 )
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no offset
-
-
             ),
         )
         .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
