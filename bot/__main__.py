@@ -44,6 +44,7 @@ def _on_signals(komek) -> None:  # type: ignore[no-untyped-def]
 
 async def _demo(settings: Settings, host: str, port: int) -> None:
     from bot.app import Komek
+    from bot.console.serve import DEMO_COORDINATOR, demo_console
     from bot.sandbox.server import run_sandbox
 
     async with run_sandbox(host=host, port=port) as sandbox:
@@ -51,6 +52,8 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
             "api_base": sandbox.base_url,
             "operator_chat_id": sandbox.client.operator_chat_id,
             "bot_token": None,
+            "console_port": settings.console_port or port + 1,
+            "console_coordinators": [*settings.console_coordinators, DEMO_COORDINATOR],
         }
         if "database_url" not in settings.model_fields_set:  # never the real bot's database
             update["database_url"] = f"sqlite+aiosqlite:///{ROOT / 'var' / 'demo.sqlite3'}"
@@ -58,6 +61,7 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
         komek = await Komek.create(demo)
         _on_signals(komek)
         print(f"Komek demo: open {sandbox.base_url}/ in a browser (Ctrl-C stops it)", flush=True)
+        print(await demo_console(komek, sandbox.client), flush=True)
         try:
             await komek.run()
         finally:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.console.serve import serve_console
 from bot.content.problems import Problem
 from bot.core.engine import Engine
 from bot.core.hours import OfficeHours
@@ -290,6 +291,7 @@ class Komek:
             )
             log.info("polling %s (languages: %s)", settings.api_base, ", ".join(USER_LANGS))
         await self._timers()
+        console = await serve_console(self)  # None unless KOMEK_CONSOLE_PORT is set
         if self.health is not None:
             self._spawn(probe_telegram(self.bot, self.health.telegram, self.stopping))
         try:
@@ -305,6 +307,8 @@ class Komek:
                     await lease.let_go()
             if runner is not None:
                 await runner.cleanup()
+            if console is not None:
+                await console.cleanup()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(work, max(deadline - time.monotonic(), 0.1))
             with contextlib.suppress(TimeoutError):

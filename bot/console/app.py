@@ -28,6 +28,7 @@ from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from db.database import Sessions
 from db.events import log_event
+from db.models import Setting
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 COOKIE, LANG_COOKIE = "komek_console", "komek_console_lang"
 LANGS = ("ru", "kk", "en")
 SIGNED_IN, EXPORTED = "console_signin", "console_export"
+DEMO_MARK = "console_demo_data"  # a settings row: the tickets were made up by `komek demo`
 PERSON = web.RequestKey("person", auth.Person)
 
 Member = Callable[[int], Awaitable[bool]]
@@ -235,12 +237,15 @@ async def dashboard(request: web.Request) -> web.Response:
     console = _console(request)
     period = _period(console, request)
     shown = await figures.dashboard(console.sessions, period, console.hours)
+    async with console.sessions.begin() as session:
+        demo = await session.get(Setting, DEMO_MARK) is not None
     charts = {f.key: {"chart": f.chart, "columns": f.columns, "rows": f.rows} for f in shown}
     return console.page(
         request,
         "dashboard.html",
         period=period,
         figures=shown,
+        demo=demo,
         charts=json.dumps(charts, ensure_ascii=False, default=str),
     )
 

@@ -1,4 +1,5 @@
-"""The operators' commands: /queue /next /mine /stats /langs /roles /reply, and /audit."""
+"""The operators' commands: /queue /next /mine /stats /langs /roles /reply, /audit and
+/console."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import logging
 from aiogram.filters import CommandObject
 from aiogram.types import Message
 
+from bot.console import ConsoleLinks
 from bot.core import render as core_render
 from bot.core.i18n import format_wait
+from bot.services.outbox import message as outbox_message
+from bot.services.outbox import person_lane
 from bot.services.queue import JOINED, LEFT, SPECIALIST_QUEUES, aware
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from db.models import utcnow
@@ -170,3 +174,39 @@ async def cmd_audit(message: Message, command: CommandObject, operators: Operato
         where = f" · #{event.ticket_id}" if event.ticket_id else ""
         lines.append(f"{when} · {html.escape(who)} ({event.actor_id}) · {html.escape(what)}{where}")
     await operators.reply(message, "\n".join(lines), html=True)
+
+
+async def cmd_console(
+    message: Message,
+    command: CommandObject,
+    operators: Operators,
+    console: ConsoleLinks | None = None,
+) -> None:
+    """/console: a one-time sign-in link to the web console, sent in a private chat."""
+    _o = operator_text(operators.helpdesk)
+    user = message.from_user
+    if user is None or not await operators.allowed(user):
+        if user is not None:
+            await operators.refuse(user, "/console")
+        await operators.reply(message, _o("Only the hotline's operators can do this."))
+        return
+    if console is None:
+        await operators.reply(message, _o("The web console is off (KOMEK_CONSOLE_PORT)."))
+        return
+    link = await console.link(user.id)
+    text = _o("Your sign-in link to the console (it works once, within 10 minutes):")
+    await operators.helpdesk.outbox.call(
+        "sendMessage",
+        outbox_message(
+            user.id, f"{text}\n{link}", html=False, link_preview_options={"is_disabled": True}
+        ),
+        chat_id=user.id,
+        lane=person_lane(user.id),
+    )
+    await operators.reply(
+        message,
+        _o(
+            "I sent you a sign-in link in a private chat with the bot. Nothing came? Open a "
+            "chat with the bot, press Start, and write /console here again."
+        ),
+    )

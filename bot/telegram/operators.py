@@ -206,6 +206,7 @@ def make_router() -> Router:
     for name, handler in group_commands.items():
         router.message.register(_guarded(handler, name), Command(name))
     router.message.register(commands.cmd_audit, Command("audit"))
+    router.message.register(commands.cmd_console, Command("console"))
     router.chat_member.register(on_member_changed)
     router.message.register(on_topic_message, F.message_thread_id, F.is_topic_message)
     router.message.register(on_other_group_message)
