@@ -167,7 +167,7 @@ class Komek:
         )
         team = Operators(bot, helpdesk, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
-            engine=Engine(store.current, catalogs),
+            engine=Engine(store.current, catalogs, settings.retention_days),
             users=users,
             helpdesk=helpdesk,
             conversation=conversation,
@@ -261,7 +261,7 @@ class Komek:
                 self.sender.wake.set,
             )
         )
-        self._spawn(purge_forever(self.sessions, settings.retention_days))
+        self._spawn(purge_forever(self.sessions, self.helpdesk.outbox, settings.retention_days))
         self._spawn(self._set_commands())
 
     def stop(self) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import MessageLink, Ticket, TicketMessage, User
+from db.models import Ticket, TicketMessage, User
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -65,15 +63,3 @@ async def add_message(session: AsyncSession, **fields: object) -> TicketMessage:
     session.add(message)
     await session.flush()
     return message
-
-
-async def delete_user(session: AsyncSession, user_id: int) -> None:
-    await session.execute(delete(User).where(User.id == user_id))
-
-
-async def purge_closed_messages(session: AsyncSession, closed_before: dt.datetime) -> int:
-    """Delete the messages (and relayed ids) of tickets closed before the given time."""
-    closed = select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < closed_before)
-    result = await session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(closed)))
-    await session.execute(delete(MessageLink).where(MessageLink.ticket_id.in_(closed)))
-    return result.rowcount or 0

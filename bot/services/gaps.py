@@ -19,11 +19,12 @@ class Gaps:
     def __init__(self, sessions: async_sessionmaker):
         self._sessions = sessions
 
-    async def record(self, gap: UnansweredAction) -> None:
+    async def record(self, gap: UnansweredAction, user_id: int | None = None) -> None:
         async with self._sessions.begin() as session:
             session.add(
                 Unanswered(
                     text=mask(gap.text)[:500],
+                    user_id=user_id,
                     lang=gap.lang,
                     outcome=gap.outcome,
                     nearest=" ".join(gap.nearest)[:200],
@@ -37,9 +38,11 @@ class Gaps:
                 query = query.where(Unanswered.created_at >= since)
             return list(await session.scalars(query))
 
-    async def prune(self) -> None:
+    async def prune(self, now: dt.datetime | None = None) -> None:
+        """Questions older than KEEP go (the purge calls it every hour; any caller may)."""
+        before = (now or utcnow()) - KEEP
         async with self._sessions.begin() as session:
-            await session.execute(delete(Unanswered).where(Unanswered.created_at < utcnow() - KEEP))
+            await session.execute(delete(Unanswered).where(Unanswered.created_at < before))
 
 
 def print_gaps(settings) -> int:  # type: ignore[no-untyped-def]

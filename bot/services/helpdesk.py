@@ -329,14 +329,9 @@ class Helpdesk:
             await self.refresh_header(ticket.id)
 
     async def forget(self, user_id: int) -> None:
-        """The person asked to delete their data: their topics go from the group too."""
-        for chat, thread in await self.tickets.topics_of(user_id):
-            await self.outbox.call(
-                "deleteForumTopic",
-                {"chat_id": chat, "message_thread_id": thread},
-                chat_id=chat,
-                lane=f"g{chat}",
-            )
+        """The person asked to delete their data: all of it goes, their topics too."""
+        for chat, thread in await self.users.erase(user_id):
+            await self.outbox.delete_topic(chat, thread)
 
     async def group_migrated(self, new_id: int) -> None:
         if new_id == self.group.id:

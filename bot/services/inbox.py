@@ -211,10 +211,10 @@ class Inbox:
                 or 0
             )
 
-    async def prune(self) -> None:
+    async def prune(self, before: dt.datetime | None = None) -> None:
+        """Handled updates done before `before` (by default: KEEP_DONE ago) are forgotten."""
+        before = before or utcnow() - KEEP_DONE
         async with self._sessions.apart() as session:
             await session.execute(
-                delete(InboxUpdate).where(
-                    InboxUpdate.state != "new", InboxUpdate.done_at < utcnow() - KEEP_DONE
-                )
+                delete(InboxUpdate).where(InboxUpdate.state != "new", InboxUpdate.done_at < before)
             )

@@ -74,6 +74,11 @@ def person_lane(chat_id: int) -> str:
     return f"c{chat_id}"
 
 
+def unaddressed(lane: str) -> dict[str, Any]:
+    """A row to a person, once sent or given up, no longer says whom it was for."""
+    return {"chat_id": 0, "lane": "c"} if lane.startswith("c") else {}
+
+
 def topic_lane(ticket_id: int) -> str:
     return f"t{ticket_id}"
 
@@ -233,6 +238,14 @@ class Outbox:
             priority=priority,
         )
 
+    async def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        await self.call(
+            "deleteForumTopic",
+            {"chat_id": chat_id, "message_thread_id": thread_id},
+            chat_id=chat_id,
+            lane=general_lane(chat_id),
+        )
+
     async def group_call(
         self, method: str, payload: dict[str, Any], *, ticket_id: int | None = None
     ) -> None:
@@ -377,6 +390,7 @@ class Outbox:
                         claimed_by=None,
                         payload="{}",  # what people wrote is not kept here once it went
                         result=str(result) if result is not None else None,
+                        **unaddressed(row.lane),
                     )
                 )
                 if row.record_id is not None and result is not None:
@@ -423,6 +437,7 @@ class Outbox:
                     payload="{}",
                     error=error[:200],
                     sent_at=utcnow(),
+                    **unaddressed(row.lane),
                 )
             )
 
@@ -451,7 +466,14 @@ class Outbox:
                     OutboxMessage.state == "pending",
                     OutboxMessage.lane == person_lane(chat_id),
                 )
-                .values(state="failed", claimed_by=None, error=error[:200], sent_at=utcnow())
+                .values(
+                    state="failed",
+                    claimed_by=None,
+                    payload="{}",
+                    error=error[:200],
+                    sent_at=utcnow(),
+                    **unaddressed(person_lane(chat_id)),
+                )
             )
             return result.rowcount or 0
 
@@ -638,7 +660,7 @@ async def _link(session, row: Row, result: int, group_id: int) -> None:  # type:
     if user_side is None or group_side is None:
         return
     ticket = await session.get(Ticket, message.ticket_id)
-    if ticket is None:
+    if ticket is None or ticket.user_id is None:
         return
     try:
         async with session.begin_nested():  # sent twice after a crash: linked once

@@ -16,7 +16,7 @@ from db.models import MessageLink, Ticket, TicketMessage
 @dataclass(frozen=True)
 class TicketView:
     id: int
-    user_id: int
+    user_id: int | None  # None: the person was detached (the ticket is closed)
     status: str
     urgent: bool
     lang: str
@@ -190,13 +190,3 @@ class Tickets:
                 .where(Ticket.group_chat_id == old_chat_id)
                 .values(group_chat_id=new_chat_id, thread_id=None, header_message_id=None)
             )
-
-    async def topics_of(self, user_id: int) -> list[tuple[int, int]]:
-        """(group chat id, thread id) of every topic that holds this person's conversations."""
-        async with self._sessions.begin() as session:
-            rows = await session.execute(
-                select(Ticket.group_chat_id, Ticket.thread_id).where(
-                    Ticket.user_id == user_id, Ticket.thread_id.is_not(None)
-                )
-            )
-            return [(chat, thread) for chat, thread in rows if chat is not None]

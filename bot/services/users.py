@@ -6,7 +6,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.core.messages import DeleteData, SetConsent, SetLanguage, UserView
+from bot.core.messages import SetConsent, SetLanguage, UserView
+from bot.services import retention
 from db import repositories as repo
 from db.models import utcnow
 
@@ -38,16 +39,18 @@ class Users:
                 open_ticket=ticket.id if ticket else None,
             )
 
-    async def apply(self, user_id: int, action: SetLanguage | SetConsent | DeleteData) -> None:
+    async def apply(self, user_id: int, action: SetLanguage | SetConsent) -> None:
         async with self._sessions.begin() as session:
-            if isinstance(action, DeleteData):
-                await repo.delete_user(session, user_id)
-                return
             user = await repo.get_or_create_user(session, user_id)
             if isinstance(action, SetLanguage):
                 user.lang = action.lang
             elif isinstance(action, SetConsent):
                 user.consent_at = utcnow() if action.accepted else None
+
+    async def erase(self, user_id: int) -> list[tuple[int, int]]:
+        """Everything about the person, gone; returns their topics (group id, thread id)."""
+        async with self._sessions.begin() as session:
+            return await retention.erase(session, user_id)
 
     async def mark_blocked(self, user_id: int) -> None:
         async with self._sessions.begin() as session:
