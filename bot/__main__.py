@@ -94,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8081)
     sub.add_parser("run", help="the bot against Telegram (needs KOMEK_BOT_TOKEN)")
     db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "downgrade", "backup", "restore"])
+    db.add_argument("target", nargs="?", help="backup/restore: a file; downgrade: a revision")
+    db.add_argument("--replace", action="store_true", help="restore over existing data")
     keys = sub.add_parser("keys", help="the keys that encrypt what people wrote")
     keys.add_argument("action", choices=["rotate", "new"])
     content = sub.add_parser("content", help="check and report on content/ and locales/")
@@ -114,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     actions: dict[str, Callable[[], int | None]] = {
         "demo": lambda: asyncio.run(_demo(settings, args.host, args.port)),
         "run": lambda: asyncio.run(_run(settings)),
-        "db": lambda: _db(settings),
+        "db": lambda: _db(args, settings),
         "keys": lambda: _keys(args.action, settings),
         "content": lambda: _content(args, settings),
         "i18n": lambda: _i18n(args.action, settings),
@@ -128,12 +130,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _db(settings: Settings) -> int:
-    from bot.keys import open_database
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bot.keys import load_keys, open_database
+    from bot.ops import backup
 
     async def migrate() -> None:
         await (await open_database(settings)).dispose()
 
+    try:
+        if args.action == "backup" or args.action == "restore":
+            if not args.target:
+                raise backup.BackupError(f"komek db {args.action} needs a file: PATH")
+            if args.action == "backup":
+                print(backup.backup(settings.database_url, Path(args.target)))
+                return 0
+            print(backup.restore(settings.database_url, Path(args.target), replace=args.replace))
+        if args.action == "downgrade":
+            from db.database import downgrade_sync
+
+            revision = args.target or "-1"
+            downgrade_sync(settings.database_url, revision, load_keys(settings)[0])
+            print(f"database downgraded to {revision}: start the older Komek now")
+            return 0
+    except backup.BackupError as exc:
+        print(f"komek: {exc}", file=sys.stderr)
+        return 1
     asyncio.run(migrate())
     print("database is up to date")
     return 0

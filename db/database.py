@@ -148,6 +148,11 @@ def upgrade_sync(url: str, revision: str = "head", keys: Keys | None = None) -> 
     command.upgrade(alembic_config(url, keys), revision)
 
 
+def downgrade_sync(url: str, revision: str = "-1", keys: Keys | None = None) -> None:
+    """Undo migrations down to `revision` (`-1`: the last one), for going back a version."""
+    command.downgrade(alembic_config(url, keys), revision)
+
+
 async def upgrade(url: str, revision: str = "head", keys: Keys | None = None) -> None:
     """Apply migrations up to `revision` (run in a thread: Alembic's env drives its own loop)."""
     await asyncio.to_thread(upgrade_sync, url, revision, keys)
