@@ -135,7 +135,7 @@ def test_clarify_offers_two_or_three_choices(classifier: Classifier) -> None:
 def test_empty_and_odd_messages(classifier: Classifier) -> None:
     for text in ("", "   ", "???", "👍👍", "1234567"):
         result = classifier.classify(text)
-        assert result.outcome in (ANSWER, CLARIFY, NONE_OUTCOME)
+        assert result.outcome == NONE_OUTCOME, text  # the menu, never a guessed answer
         assert not result.urgent
 
 
