@@ -3,6 +3,8 @@ set and the test asks for it), with the seed content, and a test client."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -18,10 +20,29 @@ GROUP = -1001234567890
 COORDINATOR, EDITOR, OPERATOR, STRANGER = 101, 202, 303, 404
 
 
+POSTGRES = os.environ.get("KOMEK_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite"])
+async def database_url(request, tmp_path) -> str:
+    """SQLite; a test marked `parametrize("database_url", ["sqlite", "postgres"],
+    indirect=True)` runs on an emptied PostgreSQL database too."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}"
+    if not POSTGRES:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set KOMEK_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
+        pytest.skip("PostgreSQL tests run in CI (set KOMEK_TEST_POSTGRES_URL to run here)")
+    from tests.e2e.conftest import _fresh_postgres
+
+    await _fresh_postgres(POSTGRES)
+    return POSTGRES
+
+
 @pytest.fixture
-async def console(tmp_path, knowledge):
+async def console(tmp_path, knowledge, database_url):
     settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'console.sqlite3'}",
+        database_url=database_url,
         key_file=tmp_path / "komek.key",
         operator_chat_id=GROUP,
         console_port=8082,

@@ -8,6 +8,7 @@ import io
 import shutil
 import time
 
+import pytest
 from ruamel.yaml import YAML
 
 from bot.config import ROOT
@@ -181,6 +182,7 @@ async def test_a_forged_csrf_token_is_refused(client, console):
     assert "Mark handled" in await listing.text()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_the_csv_numbers_match_the_seeded_tickets(client, console):
     await seed(console)
     await sign_in(client, console, COORDINATOR)
@@ -219,6 +221,7 @@ async def test_the_csv_numbers_match_the_seeded_tickets(client, console):
     assert xlsx.status == 200 and (await xlsx.read())[:2] == b"PK"
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_marking_a_gap_group_handled(client, console):
     await seed(console)
     await sign_in(client, console, EDITOR)
@@ -236,6 +239,7 @@ async def test_marking_a_gap_group_handled(client, console):
     assert "work_permit" in await shown.text()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_questions_past_180_days_are_pruned(client, console):
     async with console.sessions.begin() as session:
         session.add(
@@ -255,6 +259,7 @@ async def test_questions_past_180_days_are_pruned(client, console):
         assert await session.scalar(select(func.count()).select_from(Unanswered)) == 0
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_the_yaml_snippet_passes_the_content_check(client, console, tmp_path):
     async with console.sessions.begin() as session:
         for text in (
