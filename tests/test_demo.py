@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
+import re
 import sys
 
 import aiohttp
@@ -13,14 +13,7 @@ from bot.config import ROOT
 from bot.sandbox.client import SandboxClient
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_demo_serves_the_chat_page_and_the_bot_answers(tmp_path):
-    port = _free_port()
     env = {**os.environ, "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3"}
     env.pop("KOMEK_BOT_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
@@ -29,7 +22,7 @@ async def test_demo_serves_the_chat_page_and_the_bot_answers(tmp_path):
         "bot",
         "demo",
         "--port",
-        str(port),
+        "0",  # the system picks a free port; the demo prints the one it got
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -42,8 +35,9 @@ async def test_demo_serves_the_chat_page_and_the_bot_answers(tmp_path):
             while "open http" not in line:
                 line = (await process.stdout.readline()).decode()
                 assert line, "demo exited before printing its address"
-        url = f"http://127.0.0.1:{port}"
-        assert url in line
+        found = re.search(r"open (http://127\.0\.0\.1:\d+)/", line)
+        assert found, line
+        url = found.group(1)
         async with aiohttp.ClientSession() as http, http.get(url + "/") as page:
             assert page.status == 200
             assert "<!doctype html>" in (await page.text()).lower()
