@@ -9,6 +9,9 @@
   document.querySelectorAll("canvas[data-figure]").forEach(function (canvas) {
     var f = figures[canvas.dataset.figure];
     if (!f) { return; }
+    // A count beside minutes is in the table only: one unit a chart.
+    f = { chart: f.chart, columns: f.columns,
+          rows: f.rows.filter(function (r) { return r[0] !== "answered_tickets"; }) };
     var x = f.rows.map(function (r) { return name(String(r[0])); });
     var series = f.columns.slice(1).map(function (column, i) {
       return {
