@@ -37,6 +37,8 @@ def extract(locales_dir: Path) -> None:
             "-k",
             keyword,
             "--sort-by-file",
+            "--mapping-file",
+            str(locales_dir / "babel.cfg"),
             "--project",
             "Komek",
             "--copyright-holder",
