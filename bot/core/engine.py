@@ -105,7 +105,14 @@ class Engine:
             return self._say(self._picker(), lang, "picker")
         if call.kind == cb.CONSENT and call.arg in ("0", "1"):
             accepted = call.arg == "1"
-            intro = _("Thank you.") if accepted else _("Fine: we keep only your language.")
+            intro = (
+                _("Thank you.")
+                if accepted
+                else _(
+                    "Fine: the questions you ask the bot are not kept. What you write to an "
+                    "operator is kept as the notice says; /delete removes it at any time."
+                )
+            )
             reply = render.main_menu(
                 content,
                 lang,
@@ -207,7 +214,8 @@ class Engine:
             return self._with_switch(self._answer(k, entry.id, lang, user, "answer"), switch_to)
         clarified = tuple(result.choices) if result.outcome == "clarify" else ()
         nearest = clarified or tuple(i for i, _s in result.ranking[:3])
-        gap = Unanswered(text, lang, result.outcome, nearest)
+        # A question the bot could not answer is kept for editors only with consent.
+        gaps = (Unanswered(text, lang, result.outcome, nearest),) if user.consented else ()
         offered = tuple(
             (Button(e.texts[lang].title, cb.question(e.id, lang)),)
             for e in (k.content.entries.get(i) for i in result.choices)
@@ -220,11 +228,11 @@ class Engine:
             yes = Button(_("🆘 Yes, this is an emergency"), cb.question(danger.id, lang))
             rest = tuple(row for row in offered if row[0].data != yes.data)
             reply = Reply(_("Is this an emergency?"), ((yes,), *rest, person))
-            decision = Decision((reply,), (gap,), lang=lang, outcome="clarify_urgent")
+            decision = Decision((reply,), gaps, lang=lang, outcome="clarify_urgent")
             return self._with_switch(decision, switch_to)
         if result.outcome == "clarify" and offered:
             reply = Reply(_("Did you mean one of these?"), (*offered, person))
-            decision = Decision((reply,), (gap,), lang=lang, outcome="clarify")
+            decision = Decision((reply,), gaps, lang=lang, outcome="clarify")
             return self._with_switch(decision, switch_to)
         reply = render.main_menu(
             k.content,
@@ -234,7 +242,7 @@ class Engine:
         )
         # The safety net: an urgent entry that scored a little is offered first.
         reply = Reply(reply.text, (*offered, *reply.buttons))
-        return self._with_switch(Decision((reply,), (gap,), lang=lang, outcome="none"), switch_to)
+        return self._with_switch(Decision((reply,), gaps, lang=lang, outcome="none"), switch_to)
 
     def _with_switch(self, decision: Decision, switch_to: str | None) -> Decision:
         if switch_to is None:

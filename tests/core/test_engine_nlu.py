@@ -161,3 +161,14 @@ def test_perhaps_danger_asks_first_with_the_emergency_one_press_away(engine, kno
     pressed = engine.handle(Inbound(user_id=1, callback=first.data), RU)
     assert pressed.outcome == "urgent"  # one press opens the lane
     assert any(isinstance(a, OpenTicket) and a.urgent for a in pressed.actions)
+
+
+def test_without_consent_an_unanswered_question_is_not_kept_for_editors(engine):
+    declined = UserView(user_id=1, lang="ru", consented=False)
+    decision = engine.handle(
+        Inbound(user_id=1, text="какая погода будет завтра в астане"), declined
+    )
+    assert decision.outcome == "none"
+    assert not any(isinstance(a, Unanswered) for a in decision.actions)
+    menu = engine.handle(Inbound(user_id=1, callback="ok:0"), declined)
+    assert "не сохраняются" in menu.replies[0].text  # what it says is what it does
