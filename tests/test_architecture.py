@@ -1,25 +1,63 @@
-"""The seams of ../shared/DESIGN.md that keep the engine drivable without Telegram or a DB."""
+"""The layers of the README's "How it is built": import-linter's contracts in pyproject.toml
+(imports inside functions count), and what import-linter cannot see."""
 
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "nlu", "db")
 FORBIDDEN = ("aiogram", "sqlalchemy")
 
 
-def _modules(package: str) -> list[str]:
-    path = ROOT.joinpath(*package.split("."))
-    names = [package]
-    for info in pkgutil.walk_packages([str(path)], prefix=package + "."):
-        names.append(info.name)
-    return names
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    code = (
+        "import sys\n"
+        "from importlinter.cli import lint_imports\n"
+        "sys.exit(lint_imports(no_cache=True, no_logo=True))\n"
+    )
+    env = {"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
-def test_core_and_nlu_import_neither_aiogram_nor_sqlalchemy():
-    modules = _modules("bot.core") + _modules("nlu") + _modules("bot.content")
-    modules = [m for m in modules if not m.endswith("__main__")]
+def test_the_import_contracts_are_kept():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_wrong_import_breaks_a_contract(tmp_path):
+    """The engine importing a service, inside a function, in a copy of the code."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=_not_python)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    hours = tmp_path / "bot" / "core" / "hours.py"
+    hours.write_text(
+        hours.read_text() + "\n\ndef _wrong():\n    from bot.services import helpdesk  # noqa\n"
+    )
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert "layers BROKEN" in result.stdout
+    assert "bot.core.hours -> bot.services.helpdesk" in result.stdout
+
+
+def _not_python(folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if not n.endswith(".py") and not Path(folder, n).is_dir()]
+
+
+def test_core_content_and_nlu_load_neither_aiogram_nor_sqlalchemy():
+    """At run time, so that a library that pulls either in is caught too (import-linter sees
+    only our own imports)."""
+    modules = []
+    for package in ("bot.core", "bot.content", "nlu"):
+        path = ROOT.joinpath(*package.split("."))
+        modules += [package] + [
+            info.name for info in pkgutil.walk_packages([str(path)], prefix=package + ".")
+        ]
     assert len(modules) > 8
     code = (
         "import importlib, sys\n"
@@ -31,11 +69,3 @@ def test_core_and_nlu_import_neither_aiogram_nor_sqlalchemy():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"imported: {result.stdout.strip()}"
-
-
-def test_the_check_itself_notices_a_forbidden_import():
-    code = "import sys, bot.telegram.render\nprint('aiogram' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "True"

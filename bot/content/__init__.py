@@ -1,0 +1,1 @@
+"""Editors' content: the FAQ files in content/ read, checked and reported on."""
