@@ -81,9 +81,60 @@ async def _run(settings: Settings) -> None:
 
 
 def _content(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.content import cli
+    from bot.content import coverage, translation
+    from bot.content.check import check, summary
+    from bot.content.loader import read_content
 
-    return cli.main(args, settings)
+    if args.action == "check":
+        problems = check(settings.content_dir, settings.locales_dir)
+        for problem in problems:
+            print(problem)
+        errors, warnings = summary(problems)
+        verdict = "FAILED" if errors else "passed"
+        print(f"content check {verdict}: {errors} error(s), {warnings} warning(s)")
+        return 1 if errors else 0
+    if args.action == "coverage":
+        content, _problems = read_content(settings.content_dir)
+        if content is None:
+            print("content cannot be read: run `komek content check`", file=sys.stderr)
+            return 1
+        print(coverage.as_markdown(content) if args.markdown else coverage.as_text(content))
+        return 0
+    if args.action in ("export-po", "import-po"):
+        from pathlib import Path
+
+        return translation.main(args.action, settings.content_dir, Path(args.dir))
+    return _gaps(settings)
+
+
+def _gaps(settings: Settings) -> int:
+    """Print the stored unanswered questions, grouped by similarity, with the nearest ids."""
+    from bot.keys import open_database
+    from bot.knowledge import load_knowledge
+    from bot.services.gaps import Gaps
+    from db.database import make_sessions
+    from nlu.gaps import group_gaps
+
+    async def read() -> list[str]:
+        engine = await open_database(settings)
+        try:
+            return await Gaps(make_sessions(engine)).texts()
+        finally:
+            await engine.dispose()
+
+    texts = asyncio.run(read())
+    if not texts:
+        print("no unanswered questions stored yet")
+        return 0
+    classifier = load_knowledge(settings.content_dir).classifier
+    groups = group_gaps(texts, classifier)
+    print(f"{len(texts)} unanswered question(s) in {len(groups)} group(s), largest first\n")
+    for group in groups:
+        nearest = ", ".join(f"{i} ({c:.2f})" for i, c in group.nearest)
+        print(f"{group.count} × nearest: {nearest or '-'}")
+        for example in group.examples:
+            print(f"    {example}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from sqlalchemy import delete, select
@@ -43,32 +42,3 @@ class Gaps:
         before = (now or utcnow()) - KEEP
         async with self._sessions.begin() as session:
             await session.execute(delete(Unanswered).where(Unanswered.created_at < before))
-
-
-def print_gaps(settings) -> int:  # type: ignore[no-untyped-def]
-    """Print the stored unanswered questions, grouped by similarity, with the nearest ids."""
-    from bot.keys import open_database
-    from bot.knowledge import load_knowledge
-    from db.database import make_sessions
-    from nlu.gaps import group_gaps
-
-    async def read() -> list[str]:
-        engine = await open_database(settings)
-        try:
-            return await Gaps(make_sessions(engine)).texts()
-        finally:
-            await engine.dispose()
-
-    texts = asyncio.run(read())
-    if not texts:
-        print("no unanswered questions stored yet")
-        return 0
-    classifier = load_knowledge(settings.content_dir).classifier
-    groups = group_gaps(texts, classifier)
-    print(f"{len(texts)} unanswered question(s) in {len(groups)} group(s), largest first\n")
-    for group in groups:
-        nearest = ", ".join(f"{i} ({c:.2f})" for i, c in group.nearest)
-        print(f"{group.count} × nearest: {nearest or '-'}")
-        for example in group.examples:
-            print(f"    {example}")
-    return 0
