@@ -12,8 +12,8 @@ from pathlib import Path
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from bot.core.i18n import OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN, compile_catalogs
-from nlu.languages import LOCALES
+from bot.core.i18n import compile_catalogs
+from nlu.languages import LOCALES, OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN
 from nlu.translit import latn_to_cyrl_markup
 
 ROOT = Path(__file__).resolve().parent.parent

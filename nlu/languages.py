@@ -25,6 +25,13 @@ LOCALES: dict[str, str] = {
     "tg": "tg",
 }
 
+# Languages of operator-facing text (KOMEK_OPERATOR_LANG) and their locales.
+OPERATOR_LOCALES: dict[str, str] = {"ru": "ru", "kk": "kk", "en": "en"}
+
+# The gettext domains in locales/: what people read, and what operators read.
+USER_DOMAIN = "messages"
+OPERATOR_DOMAIN = "operator"
+
 OTHER = "other"
 
 

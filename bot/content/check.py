@@ -12,9 +12,8 @@ from bot.content.loader import read_content
 from bot.content.model import CONTACT_REF, Content
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yamlfile import YamlFile, read_yaml
-from bot.core.i18n import OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN
 from bot.markup import HtmlParseError, parse_html
-from nlu.languages import LOCALES, USER_LANGS
+from nlu.languages import LOCALES, OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN, USER_LANGS
 from nlu.normalize import fold
 from nlu.offtopic import offtopic_examples
 from nlu.urgent import UrgentPhrases

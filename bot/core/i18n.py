@@ -14,13 +14,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from nlu.languages import LOCALES
+from nlu.languages import LOCALES, OPERATOR_DOMAIN, OPERATOR_LOCALES, USER_DOMAIN
 
 log = logging.getLogger(__name__)
-
-USER_DOMAIN = "messages"
-OPERATOR_DOMAIN = "operator"
-OPERATOR_LOCALES = {"ru": "ru", "kk": "kk", "en": "en"}
 
 Gettext = Callable[[str], str]
 
