@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 
@@ -16,7 +17,6 @@ from bot.services.outbox import message as outbox_message
 from bot.services.outbox import person_lane
 from bot.services.queue import JOINED, LEFT, SPECIALIST_QUEUES, aware
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
-from db.models import utcnow
 from nlu.languages import USER_LANGS
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ async def cmd_queue(message: Message, command: CommandObject, operators: Operato
     if not waiting:
         await operators.reply(message, _o("Nobody is waiting."))
         return
-    now = utcnow()
+    now = dt.datetime.now(dt.UTC)
     lines = [_o("<b>Waiting: {count}</b>").format(count=len(waiting))]
     lines += [line_of(t, helpdesk, now) for t in waiting[:50]]
     await operators.reply(message, "\n".join(lines), html=True)
@@ -55,7 +55,7 @@ async def cmd_mine(message: Message, command: CommandObject, operators: Operator
     if not mine:
         await operators.reply(message, _o("You have no tickets."))
         return
-    now = utcnow()
+    now = dt.datetime.now(dt.UTC)
     await operators.reply(
         message, "\n".join(line_of(t, operators.helpdesk, now) for t in mine), html=True
     )
@@ -63,7 +63,7 @@ async def cmd_mine(message: Message, command: CommandObject, operators: Operator
 
 async def cmd_stats(message: Message, command: CommandObject, operators: Operators) -> None:
     helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
-    today = utcnow().astimezone(operators.tz)
+    today = dt.datetime.now(dt.UTC).astimezone(operators.tz)
     stats = await operators.queue.stats(today.replace(hour=0, minute=0, second=0, microsecond=0))
     median = (
         format_wait(helpdesk.operator_lang, stats.median_first_response)
@@ -166,7 +166,8 @@ async def cmd_audit(message: Message, command: CommandObject, operators: Operato
     said = {JOINED: _o("joined the group"), LEFT: _o("left the group")}
     lines = [_o("<b>Refusals and changes of membership</b>")]
     for event in events:
-        when = (aware(event.at) or utcnow()).astimezone(operators.tz).strftime("%d.%m %H:%M")
+        at = aware(event.at) or dt.datetime.now(dt.UTC)
+        when = at.astimezone(operators.tz).strftime("%d.%m %H:%M")
         who = await operators.name(event.actor_id) or "—"
         what = said.get(event.kind) or _o("refused: {what}").format(what=event.detail or "—")
         if event.kind in said and event.detail:

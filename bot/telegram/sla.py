@@ -12,7 +12,6 @@ from bot.core.i18n import format_wait
 from bot.services.helpdesk import Helpdesk
 from bot.services.queue import Queue, aware
 from db.database import Sessions
-from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ async def check_once(
     together."""
     _o = helpdesk.catalogs.operator(helpdesk.operator_lang)
     announce, returned = await queue.overdue(waiting, silent)
-    now = utcnow()
+    now = dt.datetime.now(dt.UTC)
     for ticket in announce:
         since = aware(ticket.waiting_since) or now
         await helpdesk.notify(

@@ -22,7 +22,6 @@ from bot.services.outbox import general_lane
 from bot.services.outbox import message as outbox_message
 from bot.services.queue import Queue, aware
 from bot.services.tickets import TicketView
-from db.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +100,11 @@ class Operators:
         told = [k for k in (self._members.get(user_id), await self.queue.membership(user_id)) if k]
         if told:
             ok, at = max(told, key=lambda known: known[1])
-            if (utcnow() - at).total_seconds() < MEMBERSHIP_TTL:
+            if (dt.datetime.now(dt.UTC) - at).total_seconds() < MEMBERSHIP_TTL:
                 return ok
         member = await self._member(user_id)
         ok = member is not None and in_group(member)
-        self._members[user_id] = (ok, utcnow())
+        self._members[user_id] = (ok, dt.datetime.now(dt.UTC))
         return ok
 
     async def is_administrator(self, user: User) -> bool:
@@ -132,7 +131,7 @@ class Operators:
 
     async def member_changed(self, user: User, joined: bool, by: int | None) -> list[TicketView]:
         """Telegram said that `user` joined or left the group: believed at once, everywhere."""
-        self._members[user.id] = (joined, utcnow())
+        self._members[user.id] = (joined, dt.datetime.now(dt.UTC))
         if joined:
             await self.helpdesk.team.operator(user.id, user.first_name)
         return await self.queue.membership_changed(user.id, joined, by)
