@@ -69,11 +69,12 @@ class _Lines:
         doc = self.doc(relpath)
         line = 0
         if doc is not None and isinstance(doc.data, dict):
-            entries = doc.data.get("entries") or {}
+            entries = doc.data.get("entries")
+            entries = entries if isinstance(entries, dict) else {}
             node = entries.get(entry_id) if entry_id else None
             if isinstance(node, dict) and key in node:
                 line = doc.line(node, key)
-            elif entry_id and isinstance(entries, dict) and entry_id in entries:
+            elif entry_id and entry_id in entries:
                 line = doc.line(entries, entry_id)
             elif doc.data.get("entries") is not None:
                 line = doc.line(doc.data, "entries")
@@ -83,7 +84,8 @@ class _Lines:
         doc = self.doc(relpath)
         line = 0
         if doc is not None and isinstance(doc.data, dict):
-            for item in next(iter(doc.data.values()), []) or []:
+            items = next(iter(doc.data.values()), None)
+            for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict) and item.get("id") == item_id:
                     line = doc.line(item, key if key in item else "id")
         return Problem(f"content/{relpath}", line, ERROR, "")

@@ -141,7 +141,7 @@ class _Reader:
                 )
                 continue
             self._unknown_keys(doc, item, allowed)
-            eid, kind = item["id"], item.get("kind", "faq")
+            eid, kind = item["id"], str(item.get("kind", "faq"))
             if eid in entries:
                 self.problems.append(doc.problem(item, "id", f"entry '{eid}' is defined twice"))
             if kind not in ("faq", "action"):
@@ -149,10 +149,10 @@ class _Reader:
             meta = {
                 "id": eid,
                 "kind": kind,
-                "topic": item.get("topic"),
+                "topic": _opt_str(item.get("topic")),
                 "urgent": bool(item.get("urgent", False)),
-                "related": tuple(item.get("related") or ()),
-                "contacts": tuple(item.get("contacts") or ()),
+                "related": self._names(doc, item, "related"),
+                "contacts": self._names(doc, item, "contacts"),
                 "sources": self._sources(doc, item),
                 "reviewed": self._date(doc, item, "reviewed", kind == "faq"),
                 "review_by": self._date(doc, item, "review_by", kind == "faq"),
@@ -183,6 +183,9 @@ class _Reader:
 
     def _sources(self, doc: YamlFile, item: dict) -> tuple[Source, ...]:
         sources = item.get("sources") or []
+        if not isinstance(sources, list):
+            self.problems.append(doc.problem(item, "sources", "'sources:' must be a list"))
+            sources = []
         if item.get("kind", "faq") == "faq" and not sources:
             self.problems.append(doc.problem(item, "id", "an answer needs at least one source"))
         result = []
@@ -192,6 +195,23 @@ class _Reader:
                 continue
             result.append(Source(str(source["title"]), _opt_str(source.get("url"))))
         return tuple(result)
+
+    def _names(self, doc: YamlFile, item: dict, key: str) -> tuple[str, ...]:
+        """A list of ids (`related:`, `contacts:`)."""
+        value = item.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            self.problems.append(doc.problem(item, key, f"'{key}:' must be a list of ids"))
+            return ()
+        return tuple(str(v) for v in value)
+
+    def _section(self, doc: YamlFile, key: str, kind: type) -> Any:
+        """A top-level part of faq/<lang>.yaml, empty (and a problem) when of the wrong kind."""
+        value = doc.data.get(key)
+        if value is not None and not isinstance(value, kind):
+            what = "a mapping" if kind is dict else "a list"
+            self.problems.append(doc.problem(doc.data, key, f"'{key}:' must be {what}"))
+            value = None
+        return value or kind()
 
     def _date(self, doc: YamlFile, item: dict, key: str, required: bool) -> dt.date | None:
         value = item.get(key)
@@ -218,9 +238,9 @@ class _Reader:
         )
         default_review = bool(data.get("needs_review", True))
         result: dict[str, Any] = {
-            "topics": {k: str(v) for k, v in (data.get("topics") or {}).items()},
-            "contacts": {k: str(v) for k, v in (data.get("contacts") or {}).items()},
-            "urgent_phrases": [str(p) for p in data.get("urgent_phrases") or []],
+            "topics": {str(k): str(v) for k, v in self._section(doc, "topics", dict).items()},
+            "contacts": {str(k): str(v) for k, v in self._section(doc, "contacts", dict).items()},
+            "urgent_phrases": [str(p) for p in self._section(doc, "urgent_phrases", list)],
             "entries": {},
         }
         for cid in result["contacts"]:

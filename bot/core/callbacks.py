@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-_PART = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+_PART = re.compile(r"[A-Za-z0-9_\-]{1,40}")
 
 LANG = "lang"  # lang:<variant>      pick the language
 CONSENT = "ok"  # ok:1 / ok:0         accept or decline the privacy notice
@@ -50,7 +50,7 @@ def decode(data: str | None) -> Callback | None:
     """The callback, or None when the payload is not one of ours (forged, old, garbled)."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
-    kind, _, arg = data.partition(":")
-    if not _PART.match(kind) or (arg and not _PART.match(arg)):
+    kind, sep, arg = data.partition(":")
+    if not _PART.fullmatch(kind) or (sep and not _PART.fullmatch(arg)):
         return None
     return Callback(kind, arg)

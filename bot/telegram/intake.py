@@ -28,6 +28,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramConflictError, Telegram
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 
 from bot.ops import logs, metrics
@@ -270,12 +271,18 @@ class Intake:
                 await self.handle(one)
 
     async def handle(self, claimed: Claimed) -> None:
-        token = cause.set(claimed.update_id)
         person = logs.pseudonym(actor_of(claimed.raw))
         started = time.monotonic()
         with logs.about(update_id=claimed.update_id, person=person) as fields:
             try:
                 update_ = Update.model_validate(claimed.raw, context={"bot": self.bot})
+            except ValidationError:  # its text would show what was written: never logged
+                fields["outcome"] = "unreadable"
+                log.warning("update %s cannot be read: skipped", claimed.update_id)
+                await self.inbox.give_up(claimed.update_id)  # trying again cannot help
+                return
+            token = cause.set(claimed.update_id)
+            try:
                 async with self.sessions.unit():
                     await self.dispatcher.feed_update(self.bot, update_)
                     if not await self.inbox.done(claimed.update_id, self.name):

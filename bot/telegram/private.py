@@ -42,8 +42,8 @@ def inbound_of(message: Message) -> Inbound:
     text = message.text or message.caption
     command = None
     if message.text and message.text.startswith("/"):
-        word = message.text[1:].split(maxsplit=1)[0] if len(message.text) > 1 else ""
-        command = word.split("@", 1)[0].lower()
+        words = message.text[1:].split(maxsplit=1)  # "/ " and "/" have none
+        command = (words[0] if words else "").split("@", 1)[0].lower()
         text = None
     media = None if message.text is not None else kind_of(message)
     return Inbound(
