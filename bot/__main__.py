@@ -145,8 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8081)
     sub.add_parser("run", help="the bot against Telegram (needs KOMEK_BOT_TOKEN)")
     db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade", "downgrade", "backup", "restore"])
-    db.add_argument("target", nargs="?", help="backup/restore: a file; downgrade: a revision")
+    db.add_argument("action", choices=["upgrade", "downgrade", "backup", "restore", "copy"])
+    db.add_argument(
+        "target",
+        nargs="?",
+        help="backup/restore: a file; downgrade: a revision; copy: a PostgreSQL database's URL",
+    )
     db.add_argument("--replace", action="store_true", help="restore over existing data")
     keys = sub.add_parser("keys", help="the keys that encrypt what people wrote")
     keys.add_argument("action", choices=["rotate", "new"])
@@ -198,6 +202,13 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
                 print(backup.backup(settings.database_url, Path(args.target)))
                 return 0
             print(backup.restore(settings.database_url, Path(args.target), replace=args.replace))
+        if args.action == "copy":
+            from bot.ops import dbcopy
+
+            if not args.target:
+                raise backup.BackupError("komek db copy needs the target database: URL")
+            print(dbcopy.copy(settings.database_url, args.target))
+            return 0
         if args.action == "downgrade":
             from db.database import downgrade_sync
 

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings, SettingsError
 from db.crypto import Keys, KeysError, encrypted_columns, keys_of, recode, use_keys
 from db.database import make_engine, upgrade
-from db.models import Base, Lease, Setting, utcnow
+from db.models import Base, Setting
+from db.repositories import live_processes
 
 log = logging.getLogger(__name__)
 
@@ -134,11 +135,7 @@ async def rotate(settings: Settings) -> str:
     engine = await open_database(settings)
     try:
         async with engine.begin() as connection:
-            alive = await connection.scalar(
-                sa.select(sa.func.count())
-                .select_from(Lease)
-                .where(Lease.name.like("p:%"), Lease.until >= utcnow())
-            )
+            alive = await connection.scalar(live_processes())
         if alive:
             raise SettingsError(
                 "a bot process is running (or stopped less than 20 s ago): stop every bot "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Ticket, TicketMessage, User
+from db.models import Lease, Ticket, TicketMessage, User, utcnow
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -16,6 +16,13 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     if session.bind.dialect.name == "postgresql":
         return postgresql_insert
     return sqlite_insert
+
+
+def live_processes() -> Select:
+    """How many bot processes said in the last 20 s that they are alive (their heartbeat,
+    bot/telegram/intake.py): none, and the database may be worked on with the bot stopped."""
+    alive = (Lease.name.like("p:%"), Lease.until >= utcnow())
+    return select(func.count()).select_from(Lease).where(*alive)
 
 
 async def get_or_create_user(session: AsyncSession, user_id: int) -> User:
