@@ -157,7 +157,7 @@ class Komek:
         conversation = Conversation(
             users,
             helpdesk,
-            Gaps(sessions),
+            Gaps(sessions, settings.timezone),
             settings.show_user_identity,
             Understanding(
                 store.current,

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -117,6 +118,18 @@ class Unanswered(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     nearest: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QuestionOutcome(Base):
+    """How the bot's decisions on questions ended (answer, clarify, none, urgent, person),
+    counted per local day (KOMEK_TIMEZONE) and language: numbers only, no text, no person."""
+
+    __tablename__ = "question_outcomes"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Setting(Base):

@@ -13,14 +13,35 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hours import OfficeHours
 from db.database import Sessions
-from db.models import Ticket, Unanswered
+from db.models import QuestionOutcome, Ticket
 
 NO_TOPIC = "-"
+# How the bot's decisions on questions ended (bot/services/gaps.py), as the figures name them.
+OUTCOMES = {
+    "answer": "bot_answered",
+    "clarify": "clarified",
+    "none": "not_understood",
+    "urgent": "urgent_help",
+    "person": "passed_to_person",
+}
+HOURLY_DAYS = 7  # the queue over time: at each hour up to a week, each day's most beyond
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,20 @@ class _Sql:
         if self.postgres:
             return cast(func.extract("dow", func.timezone(self.tz, column)), Integer)
         return cast(func.strftime("%w", column, self.shift), Integer)
+
+    def hour_mark(self, column):  # type: ignore[no-untyped-def]
+        """The local hour as text, "2026-12-01 09:00"."""
+        if self.postgres:
+            return func.to_char(func.timezone(self.tz, column), "YYYY-MM-DD HH24:00")
+        return func.strftime("%Y-%m-%d %H:00", column, self.shift)
+
+    def earliest(self, *columns):  # type: ignore[no-untyped-def]
+        """The earliest of the times that are set; NULL when none is."""
+        when = DateTime(timezone=True)
+        if self.postgres:
+            return func.least(*columns, type_=when)
+        never = literal_column("'9999'")  # SQLite's min() of several is NULL if one is NULL
+        return func.nullif(func.min(*(func.coalesce(c, never) for c in columns)), never, type_=when)
 
     def seconds(self, later, earlier):  # type: ignore[no-untyped-def]
         if self.postgres:
@@ -188,28 +223,77 @@ async def ratings(session: AsyncSession, period: Period) -> Figure:
     )
 
 
-async def bot_share(session: AsyncSession, period: Period) -> Figure:
-    """What became of the questions: clarified or not understood (the unanswered table),
-    passed to a person (tickets opened)."""
+async def bot_share(session: AsyncSession, period: Period) -> list[Figure]:
+    """What became of the questions: the bot's decisions on them counted by outcome (with
+    each outcome's share in percent), and by language."""
     rows = await session.execute(
-        select(Unanswered.outcome, func.count())
-        .where(_in(period, Unanswered.created_at))
-        .group_by(Unanswered.outcome)
+        select(QuestionOutcome.lang, QuestionOutcome.outcome, func.sum(QuestionOutcome.count))
+        .where(QuestionOutcome.day.between(period.start, period.end))
+        .group_by(QuestionOutcome.lang, QuestionOutcome.outcome)
     )
-    gaps = dict(tuple(r) for r in rows)
-    tickets = await session.scalar(
-        select(func.count()).select_from(Ticket).where(_in(period, Ticket.created_at))
-    )
-    return Figure(
-        "bot_share",
-        "doughnut",
-        ("outcome", "questions"),
-        (
-            ("clarified", gaps.get("clarify", 0)),
-            ("not_understood", sum(n for k, n in gaps.items() if k != "clarify")),
-            ("passed_to_person", tickets or 0),
+    counts = {(lang, outcome): int(n) for lang, outcome, n in rows}
+    total = sum(counts.values())
+    each = {o: sum(n for (_l, o2), n in counts.items() if o2 == o) for o in OUTCOMES}
+    langs = sorted({lang for lang, _o in counts})
+    return [
+        Figure(
+            "bot_share",
+            "doughnut",
+            ("outcome", "questions", "percent"),
+            tuple(
+                (name, each[o], round(100 * each[o] / total, 1) if total else None)
+                for o, name in OUTCOMES.items()
+            ),
         ),
+        Figure(
+            "bot_share_by_lang",
+            "stacked",
+            ("language", *OUTCOMES.values()),
+            tuple((lang, *(counts.get((lang, o), 0) for o in OUTCOMES)) for lang in langs),
+        ),
+    ]
+
+
+async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
+    """Tickets waiting at each hour mark of the period (over HOURLY_DAYS days: each day's
+    most at an hour mark). A ticket waits from its creation to the first of being taken (the
+    latest take is stored), its first reply and its closing: a return to the queue after an
+    answer is not seen."""
+    sql = _Sql(session, period)
+    left = sql.earliest(Ticket.taken_at, Ticket.first_response_at, Ticket.closed_at)
+    before = await session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.created_at < period.since, or_(left.is_(None), left >= period.since))
     )
+    changes = union_all(
+        select(sql.hour_mark(Ticket.created_at).label("hour"), literal(1).label("change")).where(
+            _in(period, Ticket.created_at)
+        ),
+        select(sql.hour_mark(left).label("hour"), literal(-1).label("change")).where(
+            _in(period, left)
+        ),
+    ).subquery()
+    rows = await session.execute(
+        select(changes.c.hour, func.sum(func.sum(changes.c.change)).over(order_by=changes.c.hour))
+        .group_by(changes.c.hour)
+        .order_by(changes.c.hour)
+    )
+    after = [(str(hour), int(total)) for hour, total in rows]  # waiting after each hour
+    marks, i, waiting = [], 0, before or 0
+    for day in period.days:  # at most 24 × 400 marks
+        for h in range(24):
+            mark = f"{day.isoformat()} {h:02d}:00"
+            while i < len(after) and after[i][0] < mark:
+                waiting = (before or 0) + after[i][1]
+                i += 1
+            marks.append((mark, waiting))
+    if len(period.days) <= HOURLY_DAYS:
+        return Figure("queue", "line", ("hour", "waiting"), tuple(marks))
+    most: dict[str, int] = {}
+    for mark, n in marks:
+        most[mark[:10]] = max(most.get(mark[:10], 0), n)
+    return Figure("queue", "line", ("day", "most_waiting"), tuple(most.items()))
 
 
 async def hours(session: AsyncSession, period: Period, office: OfficeHours) -> Figure:
@@ -243,6 +327,7 @@ async def dashboard(sessions: Sessions, period: Period, office: OfficeHours) -> 
             await first_reply(session, period),
             await urgent(session, period),
             await ratings(session, period),
-            await bot_share(session, period),
+            *await bot_share(session, period),
             await hours(session, period, office),
+            await queue_over_time(session, period),
         ]

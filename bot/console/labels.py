@@ -8,12 +8,14 @@ def labels(_o) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {
         # figures
         "now": _o("Tickets now"),
+        "queue": _o("Queue over time"),
         "tickets_by_lang": _o("Tickets per day by language"),
         "tickets_by_subject": _o("Tickets per day by topic"),
         "first_reply": _o("Time to the first operator reply"),
         "urgent": _o("Urgent cases and their outcomes"),
         "ratings": _o("Ratings (1-5)"),
         "bot_share": _o("What became of the questions"),
+        "bot_share_by_lang": _o("What became of the questions, by language"),
         "hours": _o("Busiest hours against office hours"),
         # columns and rows
         "day": _o("Day"),
@@ -33,6 +35,11 @@ def labels(_o) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "waiting": _o("Waiting"),
         "taken": _o("Being answered"),
         "closed": _o("Closed"),
+        "most_waiting": _o("Most waiting at once (hourly)"),
+        "language": _o("Language"),
+        "percent": _o("Share, %"),
+        "bot_answered": _o("Answered by the bot"),
+        "urgent_help": _o("Urgent: emergency numbers and a person"),
         "clarified": _o("Clarified by the bot"),
         "not_understood": _o("Not understood by the bot"),
         "passed_to_person": _o("Passed to a person"),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.console import ConsoleLinks, base_url
 from bot.console.app import DEMO_MARK, Console, start_console
 from db.database import Sessions
-from db.models import Setting, Ticket, Unanswered, utcnow
+from db.models import QuestionOutcome, Setting, Ticket, Unanswered, utcnow
 
 
 async def serve_console(komek) -> web.AppRunner | None:  # type: ignore[no-untyped-def]
@@ -83,6 +83,11 @@ async def seed_demo(sessions: Sessions, days: int = 30, seed: int = 12) -> bool:
                         else None,
                     )
                 )
+            local_day = (now + dt.timedelta(hours=5) - dt.timedelta(days=day)).date()
+            for lang in ("ru", "uz", "kk", "tg"):
+                for outcome, most in OUTCOME_MOST:
+                    n = rng.randint(0, most)
+                    session.add(QuestionOutcome(day=local_day, lang=lang, outcome=outcome, count=n))
             for _n in range(rng.randint(2, 8)):
                 nearest, text = rng.choice(DEMO_QUESTIONS)
                 session.add(
@@ -97,6 +102,7 @@ async def seed_demo(sessions: Sessions, days: int = 30, seed: int = 12) -> bool:
     return True
 
 
+OUTCOME_MOST = (("answer", 40), ("clarify", 12), ("none", 8), ("urgent", 2), ("person", 6))
 DEMO_QUESTIONS = (  # (nearest entry, masked question), each marked as demo data
     ("work_permit_cost", "демо: сколько стоит разрешение в месяц если работаю у частника"),
     ("work_permit", "демо: можно ли работать на двух работах с одним разрешением"),

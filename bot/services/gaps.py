@@ -1,22 +1,59 @@
-"""Questions the bot could not answer confidently, kept masked for editors (`content gaps`)."""
+"""What became of the questions: each of the bot's decisions on one counted by day, language
+and outcome (no text, no person), and those it could not answer confidently kept masked for
+editors (`content gaps`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.core.messages import Decision
 from bot.core.messages import Unanswered as UnansweredAction
-from db.models import Unanswered, utcnow
+from db.models import QuestionOutcome, Unanswered, utcnow
 from nlu.gaps import mask
 
 KEEP = dt.timedelta(days=180)
+# The engine's outcomes counted, as the dashboard names them; other decisions (menus,
+# buttons, messages to an open ticket) are not questions to the bot.
+COUNTED = {
+    "answer": "answer",  # a written question answered from the content
+    "question": "answer",  # a question picked from a list
+    "clarify": "clarify",
+    "clarify_urgent": "clarify",
+    "none": "none",
+    "urgent": "urgent",
+    "escalate": "person",
+}
 
 
 class Gaps:
-    def __init__(self, sessions: async_sessionmaker):
+    def __init__(self, sessions: async_sessionmaker, timezone: str = "Asia/Almaty"):
         self._sessions = sessions
+        self._tz = ZoneInfo(timezone)  # whose days the outcomes are counted in
+
+    async def count(self, decision: Decision) -> None:
+        """One more of the decision's outcome today, in the update's unit of work."""
+        outcome = COUNTED.get(decision.outcome.split("+")[0])  # "none+switch_offer": none
+        if outcome is None:
+            return
+        async with self._sessions.begin() as session:
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            row = dialect.insert(QuestionOutcome).values(
+                day=dt.datetime.now(self._tz).date(),
+                lang=decision.lang or "-",
+                outcome=outcome,
+                count=1,
+            )
+            await session.execute(
+                row.on_conflict_do_update(
+                    index_elements=["day", "lang", "outcome"],
+                    set_={"count": QuestionOutcome.count + 1},
+                )
+            )
 
     async def record(self, gap: UnansweredAction, user_id: int | None = None) -> None:
         async with self._sessions.begin() as session:

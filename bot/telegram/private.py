@@ -114,6 +114,7 @@ class Conversation:
         username: str | None = None,
     ) -> None:
         outbox = self.helpdesk.outbox
+        await self.gaps.count(decision)
         for action in decision.actions:
             if isinstance(action, DeleteData):
                 await self.helpdesk.forget(chat_id)

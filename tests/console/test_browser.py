@@ -66,7 +66,7 @@ async def test_sign_in_and_see_the_charts_drawn(console):
                     browser.save_screenshot(str(Path(shots) / "console-dashboard.png"))
                 return len(browser.find_elements(By.CSS_SELECTOR, "canvas[data-drawn='1']"))
 
-            assert await asyncio.to_thread(dashboard) == 7
+            assert await asyncio.to_thread(dashboard) == 9
 
             def gaps() -> str:
                 browser.get(f"{base}/gaps")

@@ -16,7 +16,7 @@ from bot.console import auth
 from bot.console.app import EXPORTED, SIGNED_IN
 from bot.content.check import check_content
 from bot.content.problems import ERROR
-from db.models import Ticket, TicketEvent, Unanswered
+from db.models import QuestionOutcome, Ticket, TicketEvent, Unanswered
 from tests.console.conftest import COORDINATOR, EDITOR, OPERATOR, STRANGER, sign_in
 
 UTC = dt.UTC
@@ -36,7 +36,8 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 async def seed(console) -> None:
-    """Four tickets and three unanswered questions around Sunday to Tuesday (Asia/Almaty, +5)."""
+    """Four tickets, the outcomes of questions and three unanswered questions around Sunday
+    to Tuesday (Asia/Almaty, +5)."""
     async with console.sessions.begin() as session:
         session.add_all(
             [
@@ -81,6 +82,15 @@ async def seed(console) -> None:
                 ),
             ]
         )
+        for day, lang, outcome, count in (
+            (START, "ru", "answer", 14),
+            (START, "ru", "clarify", 3),
+            (START, "kk", "answer", 6),
+            (END, "ru", "none", 2),
+            (END, "kk", "urgent", 1),
+            (END, "ru", "person", 3),
+        ):
+            session.add(QuestionOutcome(day=day, lang=lang, outcome=outcome, count=count))
         for outcome, created in (("clarify", at(0, 6)), ("clarify", at(1, 6)), ("none", at(2, 6))):
             session.add(
                 Unanswered(
@@ -205,11 +215,6 @@ async def test_the_csv_numbers_match_the_seeded_tickets(client, console):
     assert got["now"] == [["status", "tickets"], ["waiting", "1"], ["taken", "0"]]
     assert sorted(got["urgent"][1:]) == [["referred", "1"], ["waiting", "1"]]
     assert got["ratings"][1:] == [["1", "0"], ["2", "0"], ["3", "1"], ["4", "0"], ["5", "1"]]
-    assert got["bot_share"][1:] == [
-        ["clarified", "2"],
-        ["not_understood", "1"],
-        ["passed_to_person", "3"],
-    ]
     hours = {row[0]: row[1:] for row in got["hours"][1:]}
     assert hours["09:00"] == ["0", "1"] and hours["10:00"] == ["1", "0"]
     assert hours["01:00"] == ["0", "1"] and sum(int(a) + int(b) for a, b in hours.values()) == 3

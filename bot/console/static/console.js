@@ -17,12 +17,13 @@
       return {
         label: name(column),
         data: f.rows.map(function (r) { return r[i + 1]; }),
-        backgroundColor: f.chart === "doughnut" ? colours : colours[i % colours.length]
+        backgroundColor: f.chart === "doughnut" ? colours : colours[i % colours.length],
+        borderColor: colours[i % colours.length]
       };
-    });
+    }).filter(function (s, i) { return f.columns[i + 1] !== "percent"; });
     var stacked = f.chart === "stacked";
     new Chart(canvas, {
-      type: f.chart === "doughnut" ? "doughnut" : "bar",
+      type: f.chart === "doughnut" || f.chart === "line" ? f.chart : "bar",
       data: { labels: x, datasets: series },
       options: {
         animation: false,

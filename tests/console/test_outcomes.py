@@ -1,0 +1,171 @@
+"""What the coordinator sees of the bot's own work and of the queue: the questions' outcomes
+counted as people talk to the real bot, and the queue over time from seeded tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import load_settings
+from bot.console.app import Console, make_app
+from bot.console.auth import console_secret
+from bot.core.i18n import Catalogs
+from bot.knowledge import KnowledgeStore
+from bot.sandbox.server import run_sandbox
+from db.models import QuestionOutcome, Ticket
+from tests.console.conftest import COORDINATOR, STRANGER, sign_in
+from tests.console.test_console import END, PERIOD, START, at, sections
+from tests.e2e.harness import Running, new_person
+
+DAY = dt.timedelta(days=1)
+
+
+async def test_the_bots_own_answers_are_counted_as_people_ask(tmp_path, knowledge):
+    async with run_sandbox(port=0) as sandbox:
+        settings = load_settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'komek.sqlite3'}",
+            key_file=tmp_path / "komek.key",
+            api_base=sandbox.base_url,
+            operator_chat_id=sandbox.client.operator_chat_id,
+            bot_token=None,
+            send_limits=False,
+            health_port=0,
+            operator_lang="en",
+            console_coordinators=[COORDINATOR],
+        )
+        running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
+        komek = await running.start()
+        try:
+            person = await new_person(sandbox.client, 5101)
+            [picker] = await person.says("/start")
+            notice = await person.press(picker, "lang:ru")
+            await person.press(notice, "ok:1")  # a language, consent, a menu: not questions
+            await person.says("сколько стоит разрешение на работу в месяц")  # answered
+            [lost] = await person.says("какая погода будет завтра в астане")  # not understood
+            await person.press(lost, "h:-", new_messages=1)  # passed to a person
+            await person.says("и ещё вопрос")  # to the open ticket: not a question to the bot
+
+            async def member(user_id: int) -> bool:
+                return user_id != STRANGER
+
+            console = Console(
+                settings,
+                komek.sessions,
+                komek.store,
+                Catalogs(settings.locales_dir),
+                member,
+                settings.operator_chat_id,
+            )
+            console.secret = await console_secret(console.sessions)
+            today = dt.datetime.now(console.tz).date()
+            async with TestClient(TestServer(make_app(console))) as client:
+                await sign_in(client, console, COORDINATOR)
+                page = await client.get(f"/export.csv?start={today}&end={today}")
+                got = sections(await page.text())
+        finally:
+            await running.stop()
+    assert got["bot_share"] == [
+        ["outcome", "questions", "percent"],
+        ["bot_answered", "1", "33.3"],
+        ["clarified", "0", "0.0"],
+        ["not_understood", "1", "33.3"],
+        ["urgent_help", "0", "0.0"],
+        ["passed_to_person", "1", "33.3"],
+    ]
+    assert got["bot_share_by_lang"] == [
+        [
+            "language",
+            "bot_answered",
+            "clarified",
+            "not_understood",
+            "urgent_help",
+            "passed_to_person",
+        ],
+        ["ru", "1", "0", "1", "0", "1"],
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+async def test_the_outcomes_of_the_period_by_language(client, console):
+    async with console.sessions.begin() as session:
+        for day, lang, outcome, count in (
+            (START, "ru", "answer", 5),
+            (START, "ru", "clarify", 2),
+            (START + DAY, "kk", "answer", 1),
+            (END, "ru", "none", 1),
+            (END, "kk", "urgent", 1),
+            (END, "uz", "person", 1),
+            (START - DAY, "ru", "answer", 100),  # before the period
+            (END + DAY, "uz", "none", 100),  # after it
+        ):
+            session.add(QuestionOutcome(day=day, lang=lang, outcome=outcome, count=count))
+    await sign_in(client, console, COORDINATOR)
+    page = await client.get(f"/export.csv?{PERIOD}")
+    got = sections(await page.text())
+    assert got["bot_share"][1:] == [
+        ["bot_answered", "6", "54.5"],
+        ["clarified", "2", "18.2"],
+        ["not_understood", "1", "9.1"],
+        ["urgent_help", "1", "9.1"],
+        ["passed_to_person", "1", "9.1"],
+    ]
+    assert got["bot_share_by_lang"][1:] == [
+        ["kk", "1", "0", "0", "1", "0"],
+        ["ru", "5", "2", "1", "0", "0"],
+        ["uz", "0", "0", "0", "0", "1"],
+    ]
+    html = await (await client.get(f"/?{PERIOD}")).text()
+    assert 'data-figure="bot_share"' in html and 'data-figure="bot_share_by_lang"' in html
+    assert "Answered by the bot" in html and "54.5" in html
+
+
+async def seed_queue(console) -> None:
+    """Around Sunday to Tuesday (local time is UTC + 5)."""
+    async with console.sessions.begin() as session:
+        session.add_all(
+            [
+                # Saturday 22:00 local, taken Sunday 08:15: waiting at Sunday 00:00 to 08:00
+                Ticket(lang="ru", status="closed", created_at=at(-1, 17), taken_at=at(0, 3, 15)),
+                # Monday 10:20 local, taken 12:40: waiting at 11:00 and 12:00
+                Ticket(lang="ru", status="taken", created_at=at(1, 5, 20), taken_at=at(1, 7, 40)),
+                # Monday 11:05 local, answered 13:30 without a take: waiting at 12:00, 13:00
+                Ticket(
+                    lang="kk",
+                    status="closed",
+                    created_at=at(1, 6, 5),
+                    first_response_at=at(1, 8, 30),
+                    closed_at=at(1, 9),
+                ),
+                # Monday 11:50 local, closed 11:55: never waiting at an hour mark
+                Ticket(lang="uz", status="closed", created_at=at(1, 6, 50), closed_at=at(1, 6, 55)),
+                # Tuesday 23:30 local, still waiting: after the period's last hour mark
+                Ticket(lang="ru", status="waiting", created_at=at(2, 18, 30)),
+            ]
+        )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+async def test_the_queue_over_time(client, console):
+    await seed_queue(console)
+    await sign_in(client, console, COORDINATOR)
+    got = sections(await (await client.get(f"/export.csv?{PERIOD}")).text())
+    assert got["queue"][0] == ["hour", "waiting"] and len(got["queue"]) == 1 + 3 * 24
+    waiting = {hour: int(n) for hour, n in got["queue"][1:] if n != "0"}
+    sunday, monday = str(START), str(START + DAY)
+    assert waiting == {
+        **{f"{sunday} {h:02d}:00": 1 for h in range(9)},
+        f"{monday} 11:00": 1,
+        f"{monday} 12:00": 2,
+        f"{monday} 13:00": 1,
+    }
+    # Beyond a week, each day's most at an hour mark.
+    week = f"start={START - 5 * DAY}&end={END}"
+    got = sections(await (await client.get(f"/export.csv?{week}")).text())
+    assert got["queue"][0] == ["day", "most_waiting"]
+    most = {day: int(n) for day, n in got["queue"][1:]}
+    assert len(most) == 8 and sum(most.values()) == 4
+    assert most[str(START - DAY)] == 1 and most[sunday] == 1 and most[monday] == 2
+    html = await (await client.get(f"/?{PERIOD}")).text()
+    assert 'data-figure="queue"' in html and "Queue over time" in html
