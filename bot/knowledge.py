@@ -39,6 +39,7 @@ DEFAULT_CACHE_DIR = ROOT / "var" / "nlu-cache"  # beside the SQLite database
 # The code whose output is the checked content (its pickle holds these modules' classes).
 CHECK_SOURCES = (
     "bot/__init__.py",
+    "bot/aiogram_lazy.py",
     "bot/content/*.py",
     "bot/markup.py",
     "bot/core/__init__.py",

@@ -38,6 +38,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+
 if TYPE_CHECKING:
     from nlu.classifier import Classifier
 
@@ -141,11 +143,11 @@ def write(cache_dir: Path, kind: str, key: str, value: Any, keep: int = KEEP) ->
     prune(cache_dir, kind, keep)
 
 
-def prune(cache_dir: Path, kind: str, keep: int = KEEP) -> list[Path]:
+def prune(cache_dir: Path, kind: str, keep: int = KEEP, suffix: str = SUFFIX) -> list[Path]:
     """Delete all but the `keep` newest files of `kind`, and temporary files of `kind` left
     by a write that crashed an hour ago or more; returns the deleted files."""
     files = []
-    for p in cache_dir.glob(f"{kind}-*{SUFFIX}"):
+    for p in cache_dir.glob(f"{kind}-*{suffix}"):
         with contextlib.suppress(FileNotFoundError):  # pruned by another process meanwhile
             files.append((p.stat().st_mtime_ns, p))
     files.sort(reverse=True)
@@ -175,6 +177,46 @@ def cached(
     value = make()
     write(cache_dir, kind, key, value)
     return value
+
+
+def cached_array(
+    cache_dir: Path | None, kind: str, key: str, make: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """The array of `kind` with `key`, memory-mapped read-only from `<kind>-<key>.npy` in
+    `cache_dir`: only the pages in use become resident, and the kernel may drop them again.
+    Made by `make` and stored when missing or unreadable; without `cache_dir`, only made."""
+    if cache_dir is None:
+        return make()
+    path = cache_dir / f"{kind}-{key}.npy"
+    try:
+        return _mapped(path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as error:  # truncated or foreign
+        log.warning("nlu cache: %s is unreadable (%s); rebuilding", path.name, error)
+    array = make()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, array, allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        log.warning("nlu cache: cannot write %s (%s)", path, error)
+        return array
+    prune(cache_dir, kind, KEEP, ".npy")
+    return _mapped(path)
+
+
+def _mapped(path: Path) -> np.ndarray:
+    array = np.load(path, mmap_mode="r", allow_pickle=False)  # a plain array: no code runs
+    with contextlib.suppress(OSError):
+        os.utime(path)  # the files used last are the ones kept
+    return array
 
 
 def classifier_key(

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from nlu.decision import ANSWER, NONE, Calibration, Ranked, decide, rank
 
@@ -87,6 +86,8 @@ def calibrate(
 
     `none_id` is the column of the off-topic pseudo-id (or None); `urgent` marks urgent ids.
     """
+    from sklearn.linear_model import LogisticRegression  # only to build, not to classify
+
     n = len(labels)
     if n < MIN_ROWS:
         return Calibration()

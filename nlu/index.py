@@ -17,11 +17,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
 from nlu.normalize import fold, without_apostrophes
 from nlu.translit import cyrl_to_latn
@@ -31,6 +30,30 @@ WORD_WEIGHT = 0.6
 NEAREST_WEIGHT = 0.4
 CENTROID_WEIGHT = 0.6
 WORD_STEM = 6  # letters of a word kept as its word feature
+CHAR_NGRAMS = (2, 5)
+# Words cut to their first 6 letters: the stem of a Turkic word without most of its endings
+# (Kyrgyz "паспортумду", "паспортун" -> "paspor"), Russian likewise.
+WORD_TOKEN = re.compile(rf"(?u)\b(\w{{1,{WORD_STEM}}})\w*\b")
+
+
+def char_ngrams(text: str, low: int, high: int) -> list[str]:
+    """The character n-grams of scikit-learn's `analyzer="char_wb"` (lowercased, each word
+    padded with a space), without scikit-learn: it is needed only to build."""
+    grams = []
+    for word in text.lower().split():
+        word = f" {word} "
+        for n in range(low, high + 1):
+            grams.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
+            if len(word) <= n:  # a short word counts once
+                break
+    return grams
+
+
+def word_ngrams(text: str) -> list[str]:
+    """Word stems and pairs of stems, as scikit-learn's `analyzer="word"` with `WORD_TOKEN`
+    and `ngram_range=(1, 2)` makes them."""
+    words = WORD_TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
 
 
 @dataclass(frozen=True)
@@ -77,10 +100,16 @@ def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
     return result
 
 
+ANALYZERS = (lambda key: char_ngrams(key, *CHAR_NGRAMS), word_ngrams)
+
+
 class TfidfIndex:
     """Scores ids by similarity of a message to their examples."""
 
     def __init__(self, examples: Sequence[IndexedExample]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize as l2_normalize
+
         if not examples:
             raise ValueError("no examples to build the index from")
         order = sorted(range(len(examples)), key=lambda i: examples[i].intent)
@@ -90,46 +119,45 @@ class TfidfIndex:
         self.labels = labels
         self.starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
         keys = [e.key for e in self.examples]
-        self.char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
+        char, word = (
+            TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float32)
+            for analyzer in ANALYZERS
         )
-        self.word = TfidfVectorizer(
-            analyzer="word",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            # Words cut to their first 6 letters: the stem of a Turkic word without most of
-            # its endings (Kyrgyz "паспортумду", "паспортун" -> "paspor"), Russian likewise.
-            token_pattern=rf"(?u)\b(\w{{1,{WORD_STEM}}})\w*\b",
-            dtype=np.float32,
+        self.matrix = self._stack(char.fit_transform(keys), word.fit_transform(keys))
+        # What scoring a message needs (`vectorize_one`): the n-grams' columns and weights.
+        self.blocks = tuple(
+            (v.vocabulary_, v.idf_, weight)
+            for v, weight in ((char, CHAR_WEIGHT), (word, WORD_WEIGHT))
         )
-        self.matrix = self._stack(self.char.fit_transform(keys), self.word.fit_transform(keys))
         self.onehot = sparse.csr_matrix(
             (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
             shape=(len(self.ids), len(labels)),
         )
-        self.centroids = l2_normalize(self.onehot @ self.matrix)
         self._matrix_t = self.matrix.T.tocsr()
-        self._centroids_t = self.centroids.T.tocsr()
+        self._centroids_t = l2_normalize(self.onehot @ self.matrix).T.tocsr()
+
+    def __getstate__(self) -> dict:
+        """Kept (`nlu.cache`) without the example matrix: only building uses it (the SVM,
+        cross-validation), scoring uses its transpose."""
+        return {k: v for k, v in self.__dict__.items() if k != "matrix"}
 
     @staticmethod
     def _stack(char: sparse.spmatrix, word: sparse.spmatrix) -> sparse.csr_matrix:
         return sparse.hstack([CHAR_WEIGHT * char, WORD_WEIGHT * word], format="csr")
 
     def vectorize(self, keys: Sequence[str]) -> sparse.csr_matrix:
-        return self._stack(self.char.transform(keys), self.word.transform(keys))
+        return sparse.vstack([self.vectorize_one(key) for key in keys], format="csr")
 
     def vectorize_one(self, key: str) -> sparse.csr_matrix:
-        """`vectorize([key])` without scikit-learn's per-call overhead (2 ms of a message's 3)."""
+        """One folded message as a row of the index's features (TF-IDF, as scikit-learn's
+        `transform` computes it, without its per-call overhead: 2 ms of a message's 3)."""
         columns, values, offset = [], [], 0
-        for vectorizer, weight in ((self.char, CHAR_WEIGHT), (self.word, WORD_WEIGHT)):
-            vocabulary = vectorizer.vocabulary_
-            counts = Counter(
-                vocabulary[gram] for gram in vectorizer.build_analyzer()(key) if gram in vocabulary
-            )
+        for (vocabulary, idf, weight), analyzer in zip(self.blocks, ANALYZERS, strict=True):
+            counts = Counter(vocabulary[gram] for gram in analyzer(key) if gram in vocabulary)
             if counts:
                 column = np.fromiter(counts, np.int64, len(counts))
                 tf = np.fromiter(counts.values(), np.float32, len(counts))
-                value = (1 + np.log(tf)) * vectorizer.idf_[column].astype(np.float32)
+                value = (1 + np.log(tf)) * idf[column].astype(np.float32)
                 columns.append(column + offset)
                 values.append(value * (weight / np.linalg.norm(value)))
             offset += len(vocabulary)
@@ -156,6 +184,8 @@ class TfidfIndex:
 
     def cross_validate(self, n_folds: int = 4) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every example by an index without its fold: (scores, true label)."""
+        from sklearn.preprocessing import normalize as l2_normalize
+
         folds = self.folds(n_folds)
         result = np.zeros((len(self.examples), len(self.ids)), dtype=np.float32)
         for f in range(n_folds):

@@ -10,11 +10,14 @@ The detectors' votes are tempered for short messages, where they are overconfide
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from nlu.langmodel import DATA, LangModel
 from nlu.languages import OTHER, USER_LANGS
@@ -84,8 +87,6 @@ class _Detectors:
             return
         with cls._lock:
             if cls._ident is None:
-                from py3langid.langid import LanguageIdentifier
-
                 from nlu import cache
 
                 langs = [*_BASE, *_OTHERS]
@@ -99,9 +100,12 @@ class _Detectors:
                 cls._model = cache.cached(
                     cache_dir, "langmodel", model_key, LangModel, LangModel.build
                 )
-                cls._ident = cache.cached(
-                    cache_dir, "py3langid", key, LanguageIdentifier, lambda: _py3langid(langs)
+                full = functools.cache(lambda: _py3langid(langs))
+                weights = cache.cached(
+                    cache_dir, "py3langid", key, _Weights, lambda: _Weights.of(full())
                 )
+                tables = cache.cached_array(cache_dir, "py3langid", key, lambda: _tables(full()))
+                cls._ident = weights.identifier(tables)
 
     @classmethod
     def py3langid(cls, text: str) -> dict[str, float]:
@@ -132,13 +136,48 @@ class _Detectors:
 
 
 def _py3langid(langs: list[str]):  # type: ignore[no-untyped-def]
+    """py3langid's identifier restricted to `langs` (1 s: decompressing its model)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(langs)
-    if hasattr(ident, "_full_model"):  # drop the other 120 languages: 28 MB less to pickle
-        ident._full_model = (ident.nb_ptc, ident.nb_pc, ident.nb_classes)
     return ident
+
+
+def _tables(ident) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """py3langid's feature automaton as one int32 array: transitions, row offsets, outputs."""
+    parts = (ident.tk_nextmove, ident._rowbase, ident.tk_output)
+    return np.concatenate([np.asarray(part, dtype=np.int32) for part in parts])
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """py3langid's weights for our languages only (4 MB, float16), kept as a pickle; its
+    automaton (40 MB, `_tables`) is memory-mapped from the cache, so that only the pages
+    messages reach are resident. `identifier` puts them together into py3langid's own
+    `LanguageIdentifier`, which scores as before."""
+
+    classes: tuple[str, ...]
+    ptc: np.ndarray
+    pc: np.ndarray
+    sizes: tuple[int, int, int]  # of the three parts of the tables
+
+    @classmethod
+    def of(cls, ident) -> _Weights:  # type: ignore[no-untyped-def]
+        sizes = (len(ident.tk_nextmove), len(ident._rowbase), len(ident.tk_output))
+        return cls(tuple(ident.nb_classes), ident.nb_ptc, ident.nb_pc, sizes)
+
+    def identifier(self, tables: np.ndarray):  # type: ignore[no-untyped-def]
+        from py3langid.langid import LanguageIdentifier
+
+        view = memoryview(tables)  # indexing a memoryview gives ints, as py3langid's arrays
+        a, b = self.sizes[0], self.sizes[0] + self.sizes[1]
+        nextmove, rowbase, output = view[:a], view[a:b], view[b:]
+        ident = LanguageIdentifier(
+            self.ptc, self.pc, list(self.classes), nextmove, output, norm_probs=True, tk_row=()
+        )
+        ident._rowbase = rowbase  # already shifted (`r << 8`), as py3langid keeps them
+        return ident
 
 
 def load_models(cache_dir: Path | None = None) -> None:

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from nlu.index import char_ngrams
 from nlu.normalize import fold
 
 LANGS = ("kk", "ky", "tg", "uz", "ru", "other")  # "other": none of ours, in Latin letters
 DATA = Path(__file__).resolve().parent / "data" / "langid"
 SEED = 20261203
+NGRAMS = (1, 4)  # characters, within words
 _APOSTROPHES = re.compile(r"[‘’ʻʼ'`´]")
 
 # How a Cyrillic letter is typed in Latin letters: spellings with their relative weights.
@@ -132,7 +134,7 @@ class LangModel:
 
         keys, labels = training_set(lines_by_lang)
         vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
+            analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, min_df=2, dtype=np.float32
         )
         nb = MultinomialNB(alpha=0.05).fit(vectorizer.fit_transform(keys), labels)
         self.langs: tuple[str, ...] = tuple(str(c) for c in nb.classes_)
@@ -141,14 +143,6 @@ class LangModel:
         # (features, languages): each n-gram's log-probability per language
         self._log_probs = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
         self._prior = nb.class_log_prior_.astype(np.float32)
-        self._analyzer = _analyzer()
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_analyzer"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._analyzer = _analyzer()
 
     @classmethod
     def build(cls) -> LangModel:
@@ -158,7 +152,7 @@ class LangModel:
         """Log-probabilities of the languages for `text` (any script); empty without letters."""
         key = fold(text)
         counts: dict[int, int] = {}
-        for gram in self._analyzer(key):
+        for gram in char_ngrams(key, *NGRAMS):
             column = self._index.get(gram)
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
@@ -172,9 +166,3 @@ class LangModel:
         joint -= joint.max()
         joint -= np.log(np.exp(joint).sum())
         return dict(zip(self.langs, joint.tolist(), strict=True))
-
-
-def _analyzer():  # type: ignore[no-untyped-def]
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4)).build_analyzer()

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
 
 from nlu.index import IndexedExample, TfidfIndex
 
@@ -33,10 +31,22 @@ class Scorer(Protocol):
     def cross_validate(self, n_folds: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
-def _svm(x, y) -> LinearSVC:
+class Linear(NamedTuple):
+    """What scoring needs of a fitted LinearSVC (scikit-learn is needed only to fit it)."""
+
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray
+    classes: np.ndarray  # the labels the model saw
+
+
+def _svm(x, y) -> Linear:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return LinearSVC(C=SVM_C, tol=SVM_TOL).fit(x, y)
+        model = LinearSVC(C=SVM_C, tol=SVM_TOL).fit(x, y)
+    return Linear(model.coef_, model.intercept_, model.classes_)
 
 
 class TfidfScorer:
@@ -46,13 +56,13 @@ class TfidfScorer:
         self.examples = self.index.examples
         self.svm = _svm(self.index.matrix, self.index.labels)
 
-    def _svm_scores(self, model: LinearSVC, x) -> np.ndarray:
+    def _svm_scores(self, model: Linear, x) -> np.ndarray:
         """Decision values in `ids` order (an id the model never saw scores -1)."""
         out = np.full((x.shape[0], len(self.ids)), -1.0, dtype=np.float32)
-        decision = x @ model.coef_.T + model.intercept_  # decision_function, without its checks
+        decision = x @ model.coef.T + model.intercept  # LinearSVC's decision_function
         if decision.ndim == 1:  # two classes
             decision = np.stack([-decision, decision], axis=1)
-        out[:, model.classes_] = decision
+        out[:, model.classes] = decision
         return out
 
     def scores(self, key: str, text: str = "") -> np.ndarray:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bot.knowledge
@@ -313,7 +314,41 @@ def test_py3langid_model_is_kept_in_the_cache(
     langid.load_models(tmp_path)
     assert langid.identify(text, "ky") == expected
     assert langid.identify(text, "ky").scores == expected.scores
-    assert path.stat().st_size < 80 * 2**20
+    assert path.stat().st_size < 8 * 2**20  # the weights; the automaton is memory-mapped:
+    [tables] = tmp_path.glob("py3langid-*.npy")
+    assert isinstance(langid._Detectors._ident.tk_nextmove.obj, np.memmap)
+    assert tables.stat().st_size < 48 * 2**20
+
+
+def test_py3langid_from_the_cache_ranks_as_py3langid_itself(tmp_path: Path) -> None:
+    ident = langid._py3langid([*langid._BASE, *langid._OTHERS])
+    langid._Detectors._ident = None
+    langid.load_models(tmp_path)
+    texts = [text for text, _ in MESSAGES] + ["🙏 рахмет", "مرحبا hello", "日本語 и ru", "", "ß"]
+    for text in texts:
+        assert langid._Detectors._ident.rank(text) == ident.rank(text), text
+
+
+def test_a_restart_classifies_without_scikit_learn(seeded: tuple[Path, Knowledge]) -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from bot.knowledge import KnowledgeStore\n"
+        "store = KnowledgeStore(Path(sys.argv[1]), cache_dir=Path(sys.argv[2]))\n"
+        "print(store.current().classifier.classify('сколько стоит патент', 'ru').intent)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'aiogram'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "content"), str(seeded[0])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    intent, imported = result.stdout.split("\n")[:2]
+    assert intent == seeded[1].classifier.classify("сколько стоит патент", "ru").intent
+    assert imported == "[]"
 
 
 def test_a_semantic_classifier_pickles_without_its_embedder(
