@@ -26,6 +26,7 @@ from bot.console.labels import labels
 from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
+from bot.services.queue import CONSOLE_EXPORT, CONSOLE_SIGNIN
 from db.database import Sessions
 from db.events import log_event
 from db.models import Setting
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE, LANG_COOKIE = "komek_console", "komek_console_lang"
 LANGS = ("ru", "kk", "en")
-SIGNED_IN, EXPORTED = "console_signin", "console_export"
+SIGNED_IN, EXPORTED = CONSOLE_SIGNIN, CONSOLE_EXPORT  # in the event log, shown by /audit
 DEMO_MARK = "console_demo_data"  # a settings row: the tickets were made up by `komek demo`
 PERSON = web.RequestKey("person", auth.Person)
 

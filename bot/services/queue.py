@@ -22,7 +22,8 @@ from db.models import Operator, Ticket, TicketEvent, utcnow
 SPECIALIST_QUEUES = ("lawyer", "social", "medical")
 CLOSE_CATEGORIES = ("answered", "referred", "no_reply", "not_our_work", "spam")
 JOINED, LEFT = "member_joined", "member_left"  # what Telegram said about the operators' group
-AUDITED = ("refused", JOINED, LEFT)
+CONSOLE_SIGNIN, CONSOLE_EXPORT = "console_signin", "console_export"  # the web console
+AUDITED = ("refused", JOINED, LEFT, CONSOLE_SIGNIN, CONSOLE_EXPORT)
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -94,7 +95,8 @@ class Queue:
             return list(rows)
 
     async def audit(self, limit: int = 20) -> list[TicketEvent]:
-        """The latest refusals and changes of membership, newest first."""
+        """The latest refusals, changes of membership, console sign-ins and exports, newest
+        first."""
         async with self._sessions.begin() as session:
             rows = await session.scalars(
                 select(TicketEvent)

@@ -15,7 +15,14 @@ from bot.core import render as core_render
 from bot.core.i18n import format_wait
 from bot.services.outbox import message as outbox_message
 from bot.services.outbox import person_lane
-from bot.services.queue import JOINED, LEFT, SPECIALIST_QUEUES, aware
+from bot.services.queue import (
+    CONSOLE_EXPORT,
+    CONSOLE_SIGNIN,
+    JOINED,
+    LEFT,
+    SPECIALIST_QUEUES,
+    aware,
+)
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from nlu.languages import USER_LANGS
 
@@ -151,7 +158,8 @@ async def cmd_reply(message: Message, command: CommandObject, operators: Operato
 
 
 async def cmd_audit(message: Message, command: CommandObject, operators: Operators) -> None:
-    """/audit (administrators only): the latest refusals, joins and departures, newest first."""
+    """/audit (administrators only): the latest refusals, joins and departures, console
+    sign-ins and exports, newest first."""
     _o = operator_text(operators.helpdesk)
     user = message.from_user
     if user is None or not await operators.is_administrator(user):
@@ -161,10 +169,15 @@ async def cmd_audit(message: Message, command: CommandObject, operators: Operato
         return
     events = await operators.queue.audit()
     if not events:
-        await operators.reply(message, _o("No refusals and no changes of membership yet."))
+        await operators.reply(message, _o("Nothing in the audit log yet."))
         return
-    said = {JOINED: _o("joined the group"), LEFT: _o("left the group")}
-    lines = [_o("<b>Refusals and changes of membership</b>")]
+    said = {
+        JOINED: _o("joined the group"),
+        LEFT: _o("left the group"),
+        CONSOLE_SIGNIN: _o("signed in to the console"),
+        CONSOLE_EXPORT: _o("exported the console's figures"),
+    }
+    lines = [_o("<b>Refusals, changes of membership, console sign-ins and exports</b>")]
     for event in events:
         at = aware(event.at) or dt.datetime.now(dt.UTC)
         when = at.astimezone(operators.tz).strftime("%d.%m %H:%M")
