@@ -153,6 +153,8 @@ class Komek:
             hours,
             settings.operator_lang,
             settings.reopen_days,
+            settings.flood_per_minute,
+            settings.brake_waiting,
         )
         conversation = Conversation(
             users,

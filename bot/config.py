@@ -85,6 +85,18 @@ class Settings(BaseSettings):
         ge=1,
         description="A taken ticket with no operator reply for this long goes back to the queue.",
     )
+    flood_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Messages a minute from one person copied into their topic; past it they "
+        "are kept (an operator opens them with a button) and the person is told once. 0: off.",
+    )
+    brake_waiting: int = Field(
+        30,
+        ge=0,
+        description="Past this many waiting tickets, a new non-urgent one is told the wait "
+        "may be longer and offered the FAQ. 0: off.",
+    )
     show_user_identity: bool = Field(
         False, description="Show operators the person's Telegram username (off: privacy)."
     )

@@ -15,7 +15,7 @@ from bot.sandbox.models import Chat, Member, StoredMessage, Topic, User
 from bot.sandbox.state import ADMIN_RIGHTS, World
 
 ACTIVE = ("creator", "administrator", "member")
-PERSON_KINDS = frozenset({"text", "location", "contact", *MEDIA_KINDS})
+PERSON_KINDS = frozenset({"text", "location", "contact", *MEDIA_KINDS, *("poll", "dice", "story")})
 
 
 class ControlError(ApiError):
@@ -58,6 +58,18 @@ def _text_content(key: str, text: str) -> dict[str, Any]:
     return content
 
 
+def _uncopyable(kind: str, user: User) -> dict:
+    if kind == "dice":
+        return {"dice": {"emoji": "🎲", "value": 4}}
+    if kind == "story":
+        return {"story": {"chat": {"id": user.id, "type": "private", "first_name": "S"}, "id": 1}}
+    options = [{"persistent_id": k, "text": k, "voter_count": 0} for k in ("a", "b")]
+    poll = {"id": "1", "question": "?", "options": options, "total_voter_count": 0}
+    poll |= {"is_closed": False, "is_anonymous": True, "type": "regular"}
+    poll |= {"allows_multiple_answers": False, "allows_revoting": False, "members_only": False}
+    return {"poll": poll}
+
+
 def build_content(world: World, user: User, kind: str, text: str | None, **extra: Any) -> dict:
     if kind not in PERSON_KINDS:
         raise ControlError(f"unknown kind {kind!r}; use one of {sorted(PERSON_KINDS)}")
@@ -75,6 +87,8 @@ def build_content(world: World, user: User, kind: str, text: str | None, **extra
             "user_id": int(extra.get("contact_user_id") or user.id),
         }
         return {"contact": contact}
+    if kind in ("poll", "dice", "story"):  # the Bot API cannot copy these
+        return _uncopyable(kind, user)
     if extra.get("data_base64"):
         data = base64.b64decode(extra["data_base64"])
         stored = world.files.add(kind, data, extra.get("file_name"), extra.get("mime_type"))

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from babel.dates import format_datetime
 
+from bot.core import callbacks as cb
 from bot.core import render as core_render
 from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs, babel_locale, format_number, format_wait
+from bot.core.messages import Button
 from bot.services import topics
 from bot.services.outbox import URGENT, Group, Outbox, markup
 from bot.services.queue import Queue
@@ -30,6 +32,8 @@ from nlu.gaps import mask
 log = logging.getLogger(__name__)
 
 NOTE_PREFIX = "//"
+# Messages the Bot API cannot copy (copyMessage): described in the topic instead.
+UNCOPYABLE = frozenset({"poll", "dice", "story", "giveaway", "giveaway_winners", "invoice"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Helpdesk:
         hours: OfficeHours,
         operator_lang: str = "ru",
         reopen_days: int = 3,
+        flood_per_minute: int = 0,
+        brake_waiting: int = 0,
     ):
         self.tickets = tickets
         self.users = users
@@ -64,6 +70,8 @@ class Helpdesk:
         self.hours = hours
         self.operator_lang = operator_lang
         self.reopen_within = dt.timedelta(days=reopen_days)
+        self.flood_per_minute = flood_per_minute  # 0: no limit
+        self.brake_waiting = brake_waiting  # 0: no brake
 
     @property
     def group(self) -> Group:
@@ -110,9 +118,27 @@ class Helpdesk:
             await self.notify(topics.urgent_notice(ticket, self._o), urgent=True)
         if first is not None:
             await self.from_person(ticket, first)
-        await self.outbox.send(user_id, (await self.waiting(ticket)).text, priority=priority)
+        told = await self.waiting(ticket)
+        if created and not ticket.urgent and await self._braking():
+            _ = self.catalogs.user(lang)
+            await self.outbox.send(
+                user_id,
+                told.text
+                + "\n\n"
+                + _(
+                    "Many people are waiting for an operator now, so it may take longer. "
+                    "Your place is kept. Meanwhile, the answers to common questions may help."
+                ),
+                buttons=((Button(_("Topics"), cb.MENU),),),
+            )
+        else:
+            await self.outbox.send(user_id, told.text, priority=priority)
         log.info("ticket %s %s (urgent=%s)", ticket.id, "opened" if created else "kept", urgent)
         return ticket
+
+    async def _braking(self) -> bool:
+        """The global brake: more tickets wait than the threshold (urgent ones never brake)."""
+        return self.brake_waiting > 0 and len(await self.queue.waiting()) > self.brake_waiting
 
     async def waiting(self, ticket: TicketView) -> core_render.Reply:
         lang = ticket.lang
@@ -137,7 +163,28 @@ class Helpdesk:
         )
 
     async def from_person(self, ticket: TicketView, message: Relayed) -> None:
-        """A person's message into their ticket's topic: stored now, copied when it can be."""
+        """A person's message into their ticket's topic: stored now, copied when it can be.
+        What Telegram cannot copy (a poll, a dice, a story) is described there instead, and
+        the person is told that the operator cannot see it."""
+        if message.kind in UNCOPYABLE:
+            await self.tickets.record(
+                ticket,
+                direction="in",
+                kind=message.kind[:16],
+                text=None,
+                sender_id=ticket.user_id,
+                user_message_id=message.message_id,
+            )
+            await self.outbox.to_topic(ticket.id, self._uncopyable(message.kind), html=False)
+            _ = self.catalogs.user(ticket.lang)
+            await self.outbox.send(
+                ticket.user_id,
+                _(
+                    "The operator cannot see this kind of message. Please write it in words, "
+                    "or send a photo."
+                ),
+            )
+            return
         record = await self.tickets.record(
             ticket,
             direction="in",
@@ -146,6 +193,8 @@ class Helpdesk:
             sender_id=ticket.user_id,
             user_message_id=message.message_id,
         )
+        if await self._held(ticket, record):
+            return
         await self.outbox.copy_to_topic(
             ticket.id,
             ticket.user_id,
@@ -154,6 +203,58 @@ class Helpdesk:
             media_group=message.media_group,
             priority=URGENT if ticket.urgent else 0,
         )
+
+    async def _held(self, ticket: TicketView, record: int) -> bool:
+        """Flood control: past `flood_per_minute` messages a minute, a person's messages are
+        kept (stored, not copied into the topic). When holding starts, the person is told
+        once and the topic gets one line with a button that shows what was kept."""
+        if self.flood_per_minute <= 0:
+            return False
+        since = utcnow() - dt.timedelta(minutes=1)
+        if await self.tickets.recent_from_person(ticket.id, since) <= self.flood_per_minute:
+            return False
+        if await self.tickets.holding(ticket.id, from_message=record) is not None:
+            return True  # already holding: told before
+        log.info("ticket %s: flood control holds the person's messages", ticket.id)
+        _ = self.catalogs.user(ticket.lang)
+        await self.outbox.send(
+            ticket.user_id,
+            _(
+                "You are writing very fast. Everything you send is kept and the operator "
+                "will read it, but it is no longer shown to them one message at a time. "
+                "Please wait for the answer."
+            ),
+        )
+        await self.outbox.to_topic(
+            ticket.id,
+            self._o(
+                "➕ The person is writing very fast: their next messages are kept, not copied "
+                "here. They are all in the ticket's history."
+            ),
+            buttons=((Button(self._o("Show the kept messages"), f"{topics.HELD}:{ticket.id}"),),),
+            html=False,
+        )
+        return True
+
+    async def show_held(self, ticket: TicketView) -> int:
+        """The messages flood control kept, into the topic as text; returns how many."""
+        held = await self.tickets.release_held(ticket.id)
+        if held:
+            title = self._o("Kept messages from the person: {count}").format(count=len(held))
+            for part in topics.summary(held, self._o, title=title):
+                await self.outbox.to_topic(ticket.id, part, html=False)
+        return len(held)
+
+    def _uncopyable(self, kind: str) -> str:
+        _o = self._o
+        said = {
+            "poll": _o("The person sent a poll; it cannot be shown here."),
+            "dice": _o("The person sent a dice; it cannot be shown here."),
+            "story": _o("The person sent a story; it cannot be shown here."),
+        }
+        return said.get(kind) or _o(
+            "The person sent a message of a kind that cannot be shown here ({kind})."
+        ).format(kind=kind)
 
     # -- operators answer -------------------------------------------------------------------
     async def from_operator(self, ticket: TicketView, operator_id: int, message: Relayed) -> None:
@@ -245,14 +346,16 @@ class Helpdesk:
         message_id = message_id or await self.tickets.header_of(ticket_id)
         if not message_id:  # not sent yet: the topic job sends the current header
             return
-        closed = ticket.status == "closed"
+        keyboard = None if ticket.status == "closed" else markup(buttons)
+        if not await self.tickets.header_changed(ticket_id, text, keyboard):
+            return
         await self.outbox.group_call(
             "editMessageText",
             {
                 "message_id": message_id,
                 "text": text,
                 "parse_mode": "HTML",
-                "reply_markup": None if closed else markup(buttons),
+                "reply_markup": keyboard,
             },
             ticket_id=ticket_id,
         )
@@ -261,7 +364,10 @@ class Helpdesk:
         self, ticket_id: int, buttons, message_id: int | None = None
     ) -> None:
         message_id = message_id or await self.tickets.header_of(ticket_id)
-        if message_id:
+        made = await self.header(ticket_id)
+        if not message_id or made is None:
+            return
+        if await self.tickets.header_changed(ticket_id, made[1], markup(buttons)):
             await self.outbox.group_call(
                 "editMessageReplyMarkup",
                 {"message_id": message_id, "reply_markup": markup(buttons)},

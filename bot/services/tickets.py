@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from db import repositories as repo
 from db.events import log_event
-from db.models import MessageLink, Ticket, TicketMessage
+from db.models import MessageLink, Setting, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,64 @@ class Tickets:
             ticket = await session.get(Ticket, ticket_id)
             if ticket is not None:
                 ticket.thread_id, ticket.header_message_id = None, None
+
+    async def header_changed(self, ticket_id: int, text: str, markup: Any) -> bool:
+        """Whether the header would show something new; if so, what it shows is written down
+        (Telegram refuses an edit that changes nothing, and it costs the group's budget)."""
+        digest = hashlib.sha256(json.dumps([text, markup], sort_keys=True).encode()).hexdigest()
+        async with self._sessions.begin() as session:
+            known = await session.get(Setting, f"header:{ticket_id}")
+            if known is not None and known.value == digest:
+                return False
+            if known is None:
+                session.add(Setting(key=f"header:{ticket_id}", value=digest))
+            else:
+                known.value = digest
+            return True
+
+    async def recent_from_person(self, ticket_id: int, since: dt.datetime) -> int:
+        """How many messages the person wrote in this ticket since `since`."""
+        async with self._sessions.begin() as session:
+            return await session.scalar(
+                select(func.count()).where(
+                    TicketMessage.ticket_id == ticket_id,
+                    TicketMessage.direction == "in",
+                    TicketMessage.created_at >= since,
+                )
+            )
+
+    async def holding(self, ticket_id: int, from_message: int | None = None) -> int | None:
+        """The first of the person's messages kept back from the topic (flood control), if
+        any; with `from_message`, holding starts there."""
+        async with self._sessions.begin() as session:
+            held = await session.get(Setting, f"held:{ticket_id}")
+            if held is None and from_message is not None:
+                session.add(Setting(key=f"held:{ticket_id}", value=str(from_message)))
+                return None
+            return int(held.value) if held is not None else None
+
+    async def release_held(self, ticket_id: int) -> list[HistoryLine]:
+        """The messages kept back, oldest first; they are no longer held."""
+        async with self._sessions.begin() as session:
+            held = await session.get(Setting, f"held:{ticket_id}")
+            if held is None:
+                return []
+            await session.delete(held)
+            rows = list(
+                await session.scalars(
+                    select(TicketMessage)
+                    .where(
+                        TicketMessage.ticket_id == ticket_id,
+                        TicketMessage.direction == "in",
+                        TicketMessage.id >= int(held.value),
+                        TicketMessage.relayed.is_(False),
+                    )
+                    .order_by(TicketMessage.id)
+                )
+            )
+            for row in rows:
+                row.relayed = True
+            return [HistoryLine(m.created_at, m.direction, m.kind, m.text) for m in rows]
 
     async def header_of(self, ticket_id: int) -> int | None:
         async with self._sessions.begin() as session:

@@ -16,6 +16,7 @@ BLUE, RED = 0x6FB9F0, 0xFB6F5F  # forum topic icon colours Telegram accepts
 
 # Callback data of the group's buttons: <action>:<ticket id>[-<argument>]
 TAKE, RELEASE, CLOSE, CLOSE_AS, TRANSFER, TRANSFER_TO = "take", "rel", "cl", "cla", "tr", "trto"
+HELD = "held"  # held:<ticket>: show the messages flood control kept back
 
 
 def topic_name(ticket: TicketView) -> str:
@@ -116,10 +117,12 @@ def urgent_notice(ticket: TicketView, _o: Gettext) -> str:
     ).format(number=ticket.id, language=ticket.lang, subject=html.escape(ticket.subject or "—"))
 
 
-def summary(history: list[HistoryLine], _o: Gettext, limit: int = 3500) -> list[str]:
-    """The conversation so far, for a topic that had to be created again."""
+def summary(
+    history: list[HistoryLine], _o: Gettext, limit: int = 3500, title: str | None = None
+) -> list[str]:
+    """The conversation so far, for a topic that had to be created again (or `title`)."""
     who = {"in": _o("person"), "out": _o("operator"), "note": _o("note")}
-    lines = [_o("The topic was deleted and created again. The conversation so far:")]
+    lines = [title or _o("The topic was deleted and created again. The conversation so far:")]
     for item in history:
         body = item.text if item.text else f"[{item.kind}]"
         lines.append(f"{item.at:%d.%m %H:%M} {who.get(item.direction, item.direction)}: {body}")

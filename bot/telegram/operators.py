@@ -102,6 +102,12 @@ async def on_button(query: CallbackQuery, operators: Operators) -> None:
         await answer_quietly(query, _o("Only the hotline's operators can do this."), True)
         return
     actor = query.from_user.id
+    if call.kind == topics.HELD:
+        shown = await helpdesk.show_held(ticket)
+        await answer_quietly(
+            query, _o("Shown: {count}").format(count=shown) if shown else _o("Nothing is kept.")
+        )
+        return
     if call.kind == topics.TAKE:
         claim = await operators.queue.take(ticket.id, actor)
         if not claim.ok:

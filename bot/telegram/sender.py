@@ -37,7 +37,7 @@ from aiogram.types import ForumTopic, Message, MessageId
 from bot.ops import metrics
 from bot.services import topics
 from bot.services.helpdesk import Helpdesk
-from bot.services.outbox import TOPIC_JOB, Outbox, Row
+from bot.services.outbox import TOPIC_JOB, Outbox, Row, markup
 from bot.telegram.budget import Budget
 from bot.telegram.intake import wait_for_either
 from bot.telegram.render import keyboard
@@ -349,6 +349,9 @@ class Sender:
                     await self.budget.spend(group)
                     await self.bot.send_message(group, part, message_thread_id=thread)
             await self.helpdesk.tickets.topic_ready(ticket.id, header.message_id)
+            await self.helpdesk.tickets.header_changed(
+                ticket.id, text, markup(buttons if ticket.status != "closed" else None)
+            )
             await self.outbox.sent([row], [thread])
             await self._topics_work_again()
         except TelegramBadRequest as exc:
