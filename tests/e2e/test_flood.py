@@ -121,3 +121,30 @@ async def test_a_long_queue_tells_newcomers_and_offers_the_faq(settings, knowled
         assert told not in reply["text"]  # the place in the queue came first, as always
     finally:
         await running.stop()
+
+
+async def test_headers_are_edited_only_when_they_change(bot, person, client):
+    """Each refused 'message is not modified' edit was a call from the group's budget."""
+    await client.add_operator(OPERATOR)
+    topic, header = await open_ticket(person, client)
+    thread = topic["message_thread_id"]
+    number = header_ticket(header)
+    for data in (f"take:{number}", f"take:{number}", f"tr:{number}", f"tr:{number}"):
+        await client.operator_presses(OPERATOR, header["message_id"], data)  # twice each
+    for text in ("Здравствуйте", "Сейчас проверю", "Готово"):  # each answer 'takes' again
+        await client.operator_sends_text(OPERATOR, text, thread_id=thread)
+    await client.wait_for_messages(person.id, 3, after_id=(await person.last())["message_id"] - 3)
+    # /reply outside a ticket's topic: told where it works, nothing fails
+    general = await client.operator_sends_text(OPERATOR, "/reply hello")
+    [told] = await client.wait_for_messages(
+        client.operator_chat_id, 1, after_id=general["message_id"], from_bot=True
+    )
+    assert told["text"] == _o("/reply works in the topic of an open ticket.")
+    await eventually(lambda: _drained(bot))
+    edits = [c for c in await client.calls() if c["method"].startswith("editMessage")]
+    assert edits  # the header did change (taken by the operator)
+    assert not [c for c in edits if "error" in c], [c["error"] for c in edits if "error" in c]
+
+
+def header_ticket(header: dict) -> int:
+    return int(next(d for d in button_data(header) if d.startswith("take:")).split(":")[1])
