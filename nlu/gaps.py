@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.metrics.pairwise import cosine_similarity
 
 from nlu.classifier import Classifier
 from nlu.normalize import fold
@@ -60,6 +58,9 @@ def group_gaps(
     if len(unique) == 1:
         labels = np.zeros(1, dtype=int)
     else:
+        from sklearn.cluster import AgglomerativeClustering  # only here: 60 MB once imported
+        from sklearn.metrics.pairwise import cosine_similarity
+
         vectors = classifier.scorer.index.vectorize([fold(t) for t in unique])
         dist = np.clip(1.0 - cosine_similarity(vectors), 0.0, 2.0)
         labels = AgglomerativeClustering(
