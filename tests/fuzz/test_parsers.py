@@ -4,7 +4,9 @@ examples comes from the Hypothesis profile (tests/conftest.py: 2,000 per target 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -204,8 +206,6 @@ def _mutate(doc, path: list[int], new) -> object:  # type: ignore[no-untyped-def
 
 
 def _dump(data) -> str:  # type: ignore[no-untyped-def]
-    import io
-
     out = io.StringIO()
     YAML().dump(data, out)
     return out.getvalue()
@@ -235,18 +235,25 @@ def tree():
     shutil.rmtree(folder)
 
 
+def _data(name: str) -> dict:
+    return MINIMAL.get(name) or _faq(name[4:6])
+
+
+CLEAN = {name: _dump(_data(name)) for name in FILES}
+
+
 def _write(tree: Path, broken: str | None, change) -> None:  # type: ignore[no-untyped-def]
+    """The minimal tree with one file broken (only what changed is written again)."""
     for name in FILES:
-        data = MINIMAL.get(name) or _faq(name[4:6])
-        text = _dump(data)
+        text = CLEAN[name]
         if name == broken:
             if change[0] == "raw":
                 text = change[1]
             else:
-                import copy
-
-                text = _dump(_mutate(copy.deepcopy(data), change[1], change[2]))
-        (tree / name).write_text(text, encoding="utf-8")
+                text = _dump(_mutate(copy.deepcopy(_data(name)), change[1], change[2]))
+        path = tree / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
 
 
 def test_the_minimal_tree_is_clean(tree):
