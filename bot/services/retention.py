@@ -21,6 +21,7 @@ from db.models import (
     InboxUpdate,
     MessageLink,
     OutboxMessage,
+    Setting,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -43,6 +44,9 @@ async def detach(session: AsyncSession, ticket_ids: list[int]) -> int:
         delete(TicketMessage).where(TicketMessage.ticket_id.in_(ticket_ids))
     )
     await session.execute(delete(MessageLink).where(MessageLink.ticket_id.in_(ticket_ids)))
+    # What flood control and the header edits remember of a ticket (held:<id>, header:<id>)
+    keys = [f"{kind}:{ticket}" for kind in ("held", "header") for ticket in ticket_ids]
+    await session.execute(delete(Setting).where(Setting.key.in_(keys)))
     await session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.ticket_id.in_(ticket_ids), OutboxMessage.state == "pending"

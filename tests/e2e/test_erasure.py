@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.services import retention
-from db.models import Base, OutboxMessage, Ticket, Unanswered, utcnow
+from db.models import Base, OutboxMessage, Setting, Ticket, Unanswered, utcnow
 from tests.e2e.harness import eventually, new_person
 from tests.e2e.test_conversation import start
 from tests.e2e.test_escalation import _headers
@@ -132,9 +132,16 @@ async def test_retention_purge_leaves_nothing_of_the_person_in_any_table(
     await eventually(lambda: _unaddressed(bot))
     komek, days = bot.komek, settings.retention_days
 
+    async def remembered() -> set[str]:  # what header edits and flood control keep of it
+        async with komek.sessions.begin() as session:
+            keys = await session.scalars(select(Setting.key).where(Setting.key.like("%:1")))
+            return {k for k in keys if k.startswith(("header:", "held:"))}
+
+    assert "header:1" in await remembered()
     # past the retention: the conversation and the person go, and their topic
     later = utcnow() + dt.timedelta(days=days + 10)
     assert await retention.purge(komek.sessions, komek.helpdesk.outbox, days, now=later) >= 3
+    assert await remembered() == set()
     await eventually(lambda: _topic_gone(client))
     await eventually(lambda: _unaddressed(bot))
     assert await _found(bot, needles) == {"unanswered.text"}  # masked, for editors, no id
