@@ -10,7 +10,7 @@ What is slow and derived is kept in a cache folder (`var/nlu-cache/` by default,
   bot serves on errors only; `komek content check` always checks everything).
 - `classifier-<backend>-<key>.pkl`: the built classifier, keyed by its inputs (examples,
   urgent ids and phrases, backend), the `nlu` package's files and the versions
-  (`nlu.cache.classifier_key`): an edited answer keeps it, an edited example does not.
+  (`nlu.classifier.classifier_key`): an edited answer keeps it, an edited example does not.
 - `py3langid-<key>.pkl`: py3langid's model, decompressed; `e5-vectors.npz`: the semantic
   backend's example vectors.
 """
@@ -30,6 +30,7 @@ from bot.content.problems import ERROR, ContentInvalid, Problem
 from bot.core.engine import Knowledge
 from bot.ops import metrics
 from nlu import cache, langid
+from nlu.classifier import build_cached
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def build_knowledge(
     content: Content, backend: str = "tfidf", cache_dir: Path | None = None
 ) -> Knowledge:
     cache_dir = cache_dir or DEFAULT_CACHE_DIR
-    classifier = cache.build_cached(
+    classifier = build_cached(
         content.examples(), content.urgent_ids, content.urgent_phrases, backend, cache_dir
     )
     langid.load_models(cache_dir)

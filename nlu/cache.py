@@ -17,7 +17,8 @@ scikit-learn and py3langid: a change to any of them is a new key, never a stale 
   0600; one with a group or other write bit is refused). Such a file was written by the bot
   itself, or by someone who can already change the bot's code and its `var/` folder.
 
-    classifier = build_cached(examples, urgent_ids, urgent_phrases, "tfidf", Path("var/nlu-cache"))
+    classifier = build_cached(examples, urgent_ids, urgent_phrases, "tfidf", cache_dir)
+    # (nlu.classifier.build_cached: the classifier through this cache)
 """
 
 from __future__ import annotations
@@ -32,16 +33,13 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from nlu.classifier import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -217,48 +215,3 @@ def _mapped(path: Path) -> np.ndarray:
     with contextlib.suppress(OSError):
         os.utime(path)  # the files used last are the ones kept
     return array
-
-
-def classifier_key(
-    examples: Iterable[Any],
-    urgent_ids: Iterable[str],
-    urgent_phrases: Mapping[str, Iterable[str]] | None,
-    backend: str,
-    source: str | None = None,
-) -> str:
-    """What a built classifier depends on: its inputs, the nlu code and the versions."""
-    from nlu.classifier import _triples
-
-    phrases = sorted((lang, list(p)) for lang, p in (urgent_phrases or {}).items())
-    return digest(
-        "classifier",
-        backend,
-        _triples(examples),
-        sorted(urgent_ids),
-        phrases,
-        source if source is not None else source_hash(),
-        versions(),
-    )
-
-
-def build_cached(
-    examples: Iterable[Any],
-    urgent_ids: Iterable[str],
-    urgent_phrases: Mapping[str, Iterable[str]] | None = None,
-    backend: str = "tfidf",
-    cache_dir: Path | None = None,
-) -> Classifier:
-    """`Classifier.build`, kept in `cache_dir` (None: always built)."""
-    from nlu.classifier import Classifier  # scikit-learn: only when a classifier is wanted
-
-    examples = list(examples)
-    urgent_ids = frozenset(urgent_ids)
-    key = classifier_key(examples, urgent_ids, urgent_phrases, backend)
-
-    def build() -> Classifier:
-        log.info("building the %s classifier (%d examples)", backend, len(examples))
-        return Classifier.build(
-            examples, urgent_ids, urgent_phrases, backend=backend, cache_dir=cache_dir
-        )
-
-    return cached(cache_dir, f"classifier-{backend}", key, Classifier, build)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from nlu import cache
 from nlu.calibration import calibrate
 from nlu.decision import OUTCOMES, Calibration, decide, rank
 from nlu.index import expand
@@ -197,3 +198,44 @@ class Classifier:
             choices,
             maybe_urgent,
         )
+
+
+def classifier_key(
+    examples: Iterable[Any],
+    urgent_ids: Iterable[str],
+    urgent_phrases: Mapping[str, Iterable[str]] | None,
+    backend: str,
+    source: str | None = None,
+) -> str:
+    """What a built classifier depends on: its inputs, the nlu code and the versions."""
+    phrases = sorted((lang, list(p)) for lang, p in (urgent_phrases or {}).items())
+    return cache.digest(
+        "classifier",
+        backend,
+        _triples(examples),
+        sorted(urgent_ids),
+        phrases,
+        source if source is not None else cache.source_hash(),
+        cache.versions(),
+    )
+
+
+def build_cached(
+    examples: Iterable[Any],
+    urgent_ids: Iterable[str],
+    urgent_phrases: Mapping[str, Iterable[str]] | None = None,
+    backend: str = "tfidf",
+    cache_dir: Path | None = None,
+) -> Classifier:
+    """`Classifier.build`, kept in `cache_dir` (None: always built)."""
+    examples = list(examples)
+    urgent_ids = frozenset(urgent_ids)
+    key = classifier_key(examples, urgent_ids, urgent_phrases, backend)
+
+    def build() -> Classifier:
+        cache.log.info("building the %s classifier (%d examples)", backend, len(examples))
+        return Classifier.build(
+            examples, urgent_ids, urgent_phrases, backend=backend, cache_dir=cache_dir
+        )
+
+    return cache.cached(cache_dir, f"classifier-{backend}", key, Classifier, build)

@@ -24,7 +24,7 @@ from bot.content.problems import ContentInvalid
 from bot.core.engine import Knowledge
 from bot.knowledge import CHECK_SOURCES, KnowledgeStore, content_key, load_knowledge
 from nlu import cache, langid
-from nlu.classifier import Classifier
+from nlu.classifier import Classifier, classifier_key
 
 MESSAGES = [
     ("сколько стоит патент в месяц", "ru"),
@@ -235,17 +235,15 @@ def test_the_key_changes_with_the_nlu_source(
     shutil.copytree(cache.NLU_DIR, source, ignore=shutil.ignore_patterns("__pycache__"))
     assert cache.source_hash(source) == cache.source_hash()
     examples = [("iin", "ru", "где получить ИИН")]
-    before = cache.classifier_key(examples, ["iin"], None, "tfidf")
-    assert before == cache.classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash())
+    before = classifier_key(examples, ["iin"], None, "tfidf")
+    assert before == classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash())
     with (source / "scoring.py").open("a", encoding="utf-8") as f:
         f.write("\n# a change of the code\n")
     assert cache.source_hash(source) != cache.source_hash()
-    assert (
-        cache.classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash(source)) != before
-    )
-    assert cache.classifier_key(examples, ["iin"], None, "semantic") != before
-    assert cache.classifier_key(examples, ["iin", "x"], None, "tfidf") != before
-    assert cache.classifier_key(examples, ["iin"], {"ru": ["помогите"]}, "tfidf") != before
+    assert classifier_key(examples, ["iin"], None, "tfidf", cache.source_hash(source)) != before
+    assert classifier_key(examples, ["iin"], None, "semantic") != before
+    assert classifier_key(examples, ["iin", "x"], None, "tfidf") != before
+    assert classifier_key(examples, ["iin"], {"ru": ["помогите"]}, "tfidf") != before
 
     content_before = content_key(ROOT / "content")
     monkeypatch.setattr(cache, "NLU_DIR", source)
