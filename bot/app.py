@@ -169,7 +169,9 @@ class Komek:
         )
         team = Operators(bot, helpdesk, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
-            engine=Engine(store.current, catalogs, settings.retention_days),
+            engine=Engine(
+                store.current, catalogs, settings.retention_days, settings.show_user_identity
+            ),
             users=users,
             helpdesk=helpdesk,
             conversation=conversation,

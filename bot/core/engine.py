@@ -47,11 +47,16 @@ class Knowledge:
 
 class Engine:
     def __init__(
-        self, knowledge: Callable[[], Knowledge], catalogs: Catalogs, retention_days: int = 90
+        self,
+        knowledge: Callable[[], Knowledge],
+        catalogs: Catalogs,
+        retention_days: int = 90,
+        identity_shown: bool = False,
     ):
         self._knowledge = knowledge
         self._catalogs = catalogs
-        self._retention_days = retention_days  # told in the privacy notice
+        # told in the privacy notice: how long we keep, and what operators see
+        self._notice = (retention_days, identity_shown)
 
     def handle(self, event: Inbound, user: UserView) -> Decision:
         knowledge = self._knowledge()
@@ -74,12 +79,12 @@ class Engine:
             return self._say(self._picker(), lang, "picker")
         if command in ("start", "menu", "help"):
             if command == "start" and not user.consented:
-                return self._say(render.privacy_notice(_, self._retention_days), lang, "notice")
+                return self._say(render.privacy_notice(_, *self._notice), lang, "notice")
             return self._say(render.main_menu(k.content, lang, _), lang, "menu")
         if command == "delete":
             return self._say(self._delete_question(lang), lang, "delete_ask")
         if command == "privacy":
-            return self._say(render.privacy_notice(_, self._retention_days), lang, "notice")
+            return self._say(render.privacy_notice(_, *self._notice), lang, "notice")
         return self._say(
             render.main_menu(k.content, lang, _, _("I do not know this command.")),
             lang,
@@ -99,7 +104,7 @@ class Engine:
             if user.consented:
                 reply = render.main_menu(content, new, __)
             else:
-                reply = render.privacy_notice(__, self._retention_days)
+                reply = render.privacy_notice(__, *self._notice)
             return Decision((reply,), (SetLanguage(new),), lang=new, outcome="language")
         if user.lang is None:  # any other button before a language was chosen
             return self._say(self._picker(), lang, "picker")

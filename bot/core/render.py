@@ -29,18 +29,23 @@ def choose_language_marker(_: Gettext) -> str:
     return _("Choose your language")  # extracted for the catalogs; used by language_picker
 
 
-def privacy_notice(_: Gettext, days: int) -> Reply:
-    """What is kept and for how long, as docs/privacy.md says it in full."""
+def privacy_notice(_: Gettext, days: int, identity_shown: bool = False) -> Reply:
+    """What is kept and for how long, as docs/privacy.md says it in full; what operators
+    see follows KOMEK_SHOW_USER_IDENTITY."""
+    seen = (
+        _("Operators see your Telegram name and username, never your phone number.")
+        if identity_shown
+        else _("Operators see no phone number or username.")
+    )
     text = _(
         "<b>Before we start</b>\n"
         "We keep your Telegram id, your language and, if you talk to an operator, your "
-        "messages to them. Operators see no phone number or username. {days} days after "
-        "your last conversation with us, all of it is deleted; only figures without your "
-        "id stay (language, topic, dates, your rating). Questions the bot could not answer "
-        "are kept for editors for up to 180 days. /delete removes everything about you at "
-        "any time.\n"
+        "messages to them. {operators_see} {days} days after your last conversation with us, "
+        "all of it is deleted; only figures without your id stay (language, topic, dates, "
+        "your rating). Questions the bot could not answer are kept for editors for up to 180 "
+        "days. /delete removes everything about you at any time.\n"
         "Never send photos or numbers of your passport or other documents."
-    ).format(days=days)
+    ).format(operators_see=seen, days=days)
     return Reply(
         text,
         (

@@ -83,3 +83,19 @@ def test_a_question_button_sent_before_buttons_carried_a_language_still_answers(
         Inbound(user_id=1, callback="q:iin"), UserView(user_id=1, lang="kk", consented=True)
     )
     assert decision.outcome == "question" and decision.lang == "kk"
+
+
+@pytest.mark.parametrize(
+    ("shown", "said"),
+    [
+        (False, "Операторы не видят ваш номер телефона и имя пользователя."),
+        (True, "видят ваше имя"),
+    ],
+)
+def test_the_privacy_notice_says_what_operators_really_see(knowledge, shown, said):
+    # KOMEK_SHOW_USER_IDENTITY shows operators the person's name and username: the notice
+    # must not say they see none.
+    engine = Engine(lambda: knowledge, Catalogs(ROOT / "locales"), 90, identity_shown=shown)
+    newcomer = UserView(user_id=1, lang="ru", consented=False)
+    notice = engine.handle(Inbound(user_id=1, command="start"), newcomer).replies[0].text
+    assert said in notice and "{" not in notice
