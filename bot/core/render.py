@@ -33,7 +33,7 @@ def privacy_notice(_: Gettext, days: int, identity_shown: bool = False) -> Reply
     """What is kept and for how long, as docs/privacy.md says it in full; what operators
     see follows KOMEK_SHOW_USER_IDENTITY."""
     seen = (
-        _("Operators see your Telegram name and username, never your phone number.")
+        _("Operators see your Telegram username, never your phone number.")
         if identity_shown
         else _("Operators see no phone number or username.")
     )

@@ -89,11 +89,11 @@ def test_a_question_button_sent_before_buttons_carried_a_language_still_answers(
     ("shown", "said"),
     [
         (False, "Операторы не видят ваш номер телефона и имя пользователя."),
-        (True, "видят ваше имя"),
+        (True, "видят ваше имя пользователя"),
     ],
 )
 def test_the_privacy_notice_says_what_operators_really_see(knowledge, shown, said):
-    # KOMEK_SHOW_USER_IDENTITY shows operators the person's name and username: the notice
+    # KOMEK_SHOW_USER_IDENTITY shows operators the person's @username: the notice
     # must not say they see none.
     engine = Engine(lambda: knowledge, Catalogs(ROOT / "locales"), 90, identity_shown=shown)
     newcomer = UserView(user_id=1, lang="ru", consented=False)
