@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from nlu.translit import APOSTROPHES, CYRL_TO_LATN
 
@@ -97,6 +98,7 @@ def without_apostrophes(text: str) -> str:
     return _APOSTROPHE.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # one message is folded by language id, scoring and urgent phrases
 def fold(text: str) -> str:
     """A script-neutral key: `normalize`, then everything in Latin letters."""
     text = _prepare(text, keep_punct=False, keep_yo=True).translate(_ROMAN)
