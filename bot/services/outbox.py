@@ -79,6 +79,18 @@ def unaddressed(lane: str) -> dict[str, Any]:
     return {"chat_id": 0, "lane": "c"} if lane.startswith("c") else {}
 
 
+def _given_up(lane: str, error: str) -> dict[str, Any]:
+    """A call that will not be made: its text and its addressee go, the reason stays."""
+    return {
+        "state": "failed",
+        "claimed_by": None,
+        "payload": "{}",
+        "error": error[:200],
+        "sent_at": utcnow(),
+        **unaddressed(lane),
+    }
+
+
 def topic_lane(ticket_id: int) -> str:
     return f"t{ticket_id}"
 
@@ -431,14 +443,7 @@ class Outbox:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row.id)
-                .values(
-                    state="failed",
-                    claimed_by=None,
-                    payload="{}",
-                    error=error[:200],
-                    sent_at=utcnow(),
-                    **unaddressed(row.lane),
-                )
+                .values(**_given_up(row.lane, error))
             )
 
     async def release(self, worker: str) -> None:
@@ -466,14 +471,7 @@ class Outbox:
                     OutboxMessage.state == "pending",
                     OutboxMessage.lane == person_lane(chat_id),
                 )
-                .values(
-                    state="failed",
-                    claimed_by=None,
-                    payload="{}",
-                    error=error[:200],
-                    sent_at=utcnow(),
-                    **unaddressed(person_lane(chat_id)),
-                )
+                .values(**_given_up(person_lane(chat_id), error))
             )
             return result.rowcount or 0
 
