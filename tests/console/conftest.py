@@ -23,6 +23,21 @@ COORDINATOR, EDITOR, OPERATOR, STRANGER = 101, 202, 303, 404
 POSTGRES = os.environ.get("KOMEK_TEST_POSTGRES_URL")
 
 
+def bot_settings(tmp_path, sandbox, coordinator: int = COORDINATOR):  # type: ignore[no-untyped-def]
+    """Settings of a whole bot on the sandbox, on SQLite, with a coordinator of the console."""
+    return load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'komek.sqlite3'}",
+        key_file=tmp_path / "komek.key",
+        api_base=sandbox.base_url,
+        operator_chat_id=sandbox.client.operator_chat_id,
+        bot_token=None,
+        send_limits=False,
+        health_port=0,
+        operator_lang="en",
+        console_coordinators=[coordinator],
+    )
+
+
 @pytest.fixture(params=["sqlite"])
 async def database_url(request, tmp_path) -> str:
     """SQLite; a test marked `parametrize("database_url", ["sqlite", "postgres"],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import load_settings
 from bot.console.app import Console, make_app
 from bot.console.auth import console_secret
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
-from tests.console.conftest import sign_in
+from tests.console.conftest import bot_settings, sign_in
 from tests.e2e.harness import Running
 from tests.e2e.test_operators import operator_command
 
@@ -20,17 +19,7 @@ ADMIN, COORDINATOR = 9009, 7101
 async def test_audit_lists_console_sign_ins_and_exports(tmp_path, knowledge):
     async with run_sandbox(port=0) as sandbox:
         client = sandbox.client
-        settings = load_settings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'komek.sqlite3'}",
-            key_file=tmp_path / "komek.key",
-            api_base=sandbox.base_url,
-            operator_chat_id=client.operator_chat_id,
-            bot_token=None,
-            send_limits=False,
-            health_port=0,
-            operator_lang="en",
-            console_coordinators=[COORDINATOR],
-        )
+        settings = bot_settings(tmp_path, sandbox, COORDINATOR)
         running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
         komek = await running.start()
         try:

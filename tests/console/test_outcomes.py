@@ -8,14 +8,13 @@ import datetime as dt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import load_settings
 from bot.console.app import Console, make_app
 from bot.console.auth import console_secret
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
 from db.models import QuestionOutcome, Ticket
-from tests.console.conftest import COORDINATOR, STRANGER, sign_in
+from tests.console.conftest import COORDINATOR, STRANGER, bot_settings, sign_in
 from tests.console.test_console import END, PERIOD, START, at, sections
 from tests.e2e.harness import Running, new_person
 
@@ -24,17 +23,7 @@ DAY = dt.timedelta(days=1)
 
 async def test_the_bots_own_answers_are_counted_as_people_ask(tmp_path, knowledge):
     async with run_sandbox(port=0) as sandbox:
-        settings = load_settings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'komek.sqlite3'}",
-            key_file=tmp_path / "komek.key",
-            api_base=sandbox.base_url,
-            operator_chat_id=sandbox.client.operator_chat_id,
-            bot_token=None,
-            send_limits=False,
-            health_port=0,
-            operator_lang="en",
-            console_coordinators=[COORDINATOR],
-        )
+        settings = bot_settings(tmp_path, sandbox)
         running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
         komek = await running.start()
         try:
