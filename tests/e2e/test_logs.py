@@ -19,7 +19,8 @@ async def test_json_logs_follow_an_update_and_never_show_text(bot, person, clien
     handler.setFormatter(logs.JsonFormatter())
     root = logging.getLogger()
     root.addHandler(handler)
-    level, root.level = root.level, logging.DEBUG
+    level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel, not .level =: loggers cache their decision
     try:
         await start(person, "ru")
         await person.says(SECRET)
