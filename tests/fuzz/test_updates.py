@@ -333,6 +333,7 @@ def _expected(knowledge) -> set[str]:  # type: ignore[no-untyped-def]
     engine |= {"helped", "language", "media", "none", "rated", "relay", "stale_button"}
     engine |= {"urgent", "picker", "notice", "menu", "delete_ask", "unknown_command", "topic"}
     engine |= {"answer", "offtopic", "greeting", "thanks", "change_language", "talk_to_human"}
+    engine |= {"question", "switch_offer"}  # a question's button; "+switch_offer" after a reply
     kinds = {"message", "edited_message", "callback_query", "chat_member", "my_chat_member"}
     kinds |= {"message_reaction", "message_reaction_count", "poll_answer", "inline_query"}
     kinds |= {"channel_post", "unreadable"}
