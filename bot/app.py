@@ -353,5 +353,6 @@ class Komek:
         with contextlib.suppress(Exception):
             await self.intake.inbox.release(self.intake.name)
             await self.helpdesk.outbox.release(self.sender.worker)
+            await Heartbeat(self.sessions).end()
         await self.bot.session.close()
         await self.db.dispose()

@@ -104,6 +104,12 @@ class Heartbeat:
             log.warning("%d claim(s) of a stopped process handed back", released)
         return released
 
+    async def end(self) -> None:
+        """This process stopped: it no longer counts as running (`komek db copy` and
+        `komek keys rotate` need no wait after a graceful stop)."""
+        async with self._sessions.apart() as session:
+            await session.execute(delete(Lease).where(Lease.name == self._name))
+
     async def run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             try:

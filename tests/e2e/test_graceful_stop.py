@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.sandbox.client import SandboxClient
+from db.repositories import live_processes
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import eventually
 from tests.e2e.test_faults import QUESTIONS
@@ -102,8 +104,10 @@ async def test_sigterm_under_load_exits_0_and_every_question_is_answered_once(
             await client.wait_for_messages(
                 uid, len(questions), after_id=firsts[uid], timeout=START_UP
             )
-        # Stop again, gracefully: whatever was to be sent has been sent.
+        # Stop again, gracefully: whatever was to be sent has been sent, and the process no
+        # longer counts as running (komek db copy and keys rotate can go at once).
         assert await bot.terminate(timeout=STOP_SECONDS + 5) == 0
+        assert await _running(tmp_path / "komek.sqlite3") == 0
 
         titles = [knowledge.content.entries[QUESTIONS[q]].texts["ru"].title for q in questions]
         for uid in ids:
@@ -113,6 +117,15 @@ async def test_sigterm_under_load_exits_0_and_every_question_is_answered_once(
         print(f"\nanswered at the SIGTERM: {at_signal}, at its exit: {early}, of {total}")
     finally:
         await bot.stop()
+
+
+async def _running(path) -> int:  # type: ignore[no-untyped-def]
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as connection:
+            return (await connection.execute(live_processes())).scalar_one()
+    finally:
+        await engine.dispose()
 
 
 async def _at_least(count, minimum: int) -> bool:
