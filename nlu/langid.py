@@ -215,8 +215,7 @@ def _latin_uzbek_evidence(text: str) -> float:
 def _prior_weights(prior: str | None, langs: tuple[str, ...]) -> dict[str, float]:
     if prior is None or prior not in USER_LANGS:
         return dict.fromkeys(langs, 0.0)
-    family = "uz" if prior in ("uz", "uz-Cyrl") else prior
-    return {lang: (math.log(6.0) if lang == family else 0.0) for lang in langs}
+    return {lang: (math.log(6.0) if lang == _family(prior) else 0.0) for lang in langs}
 
 
 def identify(text: str, prior: str | None = None) -> LangGuess:
