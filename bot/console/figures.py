@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    DateTime,
     Integer,
     and_,
     case,
@@ -22,7 +21,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
     union_all,
 )
@@ -30,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hours import OfficeHours
 from db.database import Sessions
-from db.models import QuestionOutcome, Ticket
+from db.models import QuestionOutcome, Ticket, TicketEvent
 
 NO_TOPIC = "-"
 # How the bot's decisions on questions ended (bot/services/gaps.py), as the figures name them.
@@ -113,14 +111,6 @@ class _Sql:
         if self.postgres:
             return func.to_char(func.timezone(self.tz, column), "YYYY-MM-DD HH24:00")
         return func.strftime("%Y-%m-%d %H:00", column, self.shift)
-
-    def earliest(self, *columns):  # type: ignore[no-untyped-def]
-        """The earliest of the times that are set; NULL when none is."""
-        when = DateTime(timezone=True)
-        if self.postgres:
-            return func.least(*columns, type_=when)
-        never = literal_column("'9999'")  # SQLite's min() of several is NULL if one is NULL
-        return func.nullif(func.min(*(func.coalesce(c, never) for c in columns)), never, type_=when)
 
     def seconds(self, later, earlier):  # type: ignore[no-untyped-def]
         if self.postgres:
@@ -254,38 +244,75 @@ async def bot_share(session: AsyncSession, period: Period) -> list[Figure]:
     ]
 
 
-async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
-    """Tickets waiting at each hour mark of the period (over HOURLY_DAYS days: each day's
-    most at an hour mark). A ticket waits from its creation to the first of being taken (the
-    latest take is stored), its first reply and its closing: a return to the queue after an
-    answer is not seen."""
-    sql = _Sql(session, period)
-    left = sql.earliest(Ticket.taken_at, Ticket.first_response_at, Ticket.closed_at)
-    before = await session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.created_at < period.since, or_(left.is_(None), left >= period.since))
+# How the event log moves a ticket in and out of the queue (bot/services/queue.py): back to
+# it when released, returned (no reply, or its operator left the group), transferred to a
+# queue or reopened; out of it when taken, transferred to an operator or closed.
+BACK_IN_QUEUE = ("released", "returned", "reopened")
+MOVES = (*BACK_IN_QUEUE, "taken", "transferred", "closed")
+WAITING, TAKEN, CLOSED = (literal_column(f"'{s}'") for s in ("waiting", "taken", "closed"))
+
+
+def _waiting_changes():  # type: ignore[no-untyped-def]
+    """Every time a ticket entered the queue (+1) or left it (-1): at its creation, then at
+    each move of the event log after which it waits or no longer waits. The ticket's own
+    times (taken, first reply, closed) count as moves too, so that a ticket closed without
+    an event (its person erased) leaves, and one seeded without events (the demo) moves; a
+    move that repeats the state before it changes nothing."""
+    e = TicketEvent
+    state = case(
+        (e.kind.in_(BACK_IN_QUEUE), WAITING),
+        (and_(e.kind == "transferred", e.detail.like("queue %")), WAITING),
+        (e.kind == "closed", CLOSED),
+        else_=TAKEN,  # taken, or transferred to an operator
     )
-    changes = union_all(
-        select(sql.hour_mark(Ticket.created_at).label("hour"), literal(1).label("change")).where(
-            _in(period, Ticket.created_at)
+    moves = union_all(
+        select(e.ticket_id.label("ticket"), e.at.label("at"), state.label("state")).where(
+            e.kind.in_(MOVES), e.ticket_id.is_not(None)
         ),
-        select(sql.hour_mark(left).label("hour"), literal(-1).label("change")).where(
-            _in(period, left)
+        *(
+            select(Ticket.id, column, literal_column(f"'{name}'")).where(column.is_not(None))
+            for column, name in (
+                (Ticket.taken_at, "taken"),
+                (Ticket.first_response_at, "taken"),
+                (Ticket.closed_at, "closed"),
+            )
         ),
     ).subquery()
-    rows = await session.execute(
-        select(changes.c.hour, func.sum(func.sum(changes.c.change)).over(order_by=changes.c.hour))
-        .group_by(changes.c.hour)
-        .order_by(changes.c.hour)
+    before = func.coalesce(
+        func.lag(moves.c.state).over(partition_by=moves.c.ticket, order_by=moves.c.at),
+        WAITING,
     )
-    after = [(str(hour), int(total)) for hour, total in rows]  # waiting after each hour
-    marks, i, waiting = [], 0, before or 0
+    waits = case((moves.c.state == "waiting", 1), else_=0)
+    waited = case((before == "waiting", 1), else_=0)
+    changed = select(moves.c.at.label("at"), (waits - waited).label("change")).subquery()
+    return union_all(
+        select(Ticket.created_at.label("at"), literal(1).label("change")),
+        select(changed.c.at, changed.c.change).where(changed.c.change != 0),
+    ).subquery()
+
+
+async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
+    """Tickets waiting at each hour mark of the period (over HOURLY_DAYS days: each day's
+    most at an hour mark), counting every time a ticket waited: from its creation, and again
+    after it was released, returned, transferred to a queue or reopened, until it was taken
+    (or transferred to an operator) or closed."""
+    sql = _Sql(session, period)
+    changes = _waiting_changes()
+    before = literal_column("''")  # sorts first
+    hour = case((changes.c.at < period.since, before), else_=sql.hour_mark(changes.c.at))
+    rows = await session.execute(
+        select(hour, func.sum(changes.c.change))
+        .where(changes.c.at < period.until)
+        .group_by(hour)
+        .order_by(hour)
+    )
+    changed = [(str(h), int(n)) for h, n in rows]  # "" first: the changes before the period
+    marks, i, waiting = [], 0, 0
     for day in period.days:  # at most 24 × 400 marks
         for h in range(24):
             mark = f"{day.isoformat()} {h:02d}:00"
-            while i < len(after) and after[i][0] < mark:
-                waiting = (before or 0) + after[i][1]
+            while i < len(changed) and changed[i][0] < mark:
+                waiting += changed[i][1]
                 i += 1
             marks.append((mark, waiting))
     if len(period.days) <= HOURLY_DAYS:

@@ -13,7 +13,7 @@ from bot.console.auth import console_secret
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
-from db.models import QuestionOutcome, Ticket
+from db.models import QuestionOutcome, Ticket, TicketEvent
 from tests.console.conftest import COORDINATOR, STRANGER, bot_settings, sign_in
 from tests.console.test_console import END, PERIOD, START, at, sections
 from tests.e2e.harness import Running, new_person
@@ -110,8 +110,31 @@ async def test_the_outcomes_of_the_period_by_language(client, console):
     assert "Answered by the bot" in html and "54.5" in html
 
 
+async def logged(session, ticket: Ticket, *events: tuple[str, dt.datetime, str | None]) -> None:
+    """A seeded ticket and its event log, as bot/services/queue.py writes it."""
+    session.add(ticket)
+    await session.flush()
+    for kind, when, detail in events:
+        session.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=when, detail=detail))
+
+
 async def seed_queue(console) -> None:
     """Around Sunday to Tuesday (local time is UTC + 5)."""
+    # Monday 14:10 local, taken 14:20, released 15:30, taken again 17:10, closed 18:00:
+    # waiting at 16:00 and 17:00 (not at 15:00: it was taken then)
+    released = Ticket(
+        lang="ru",
+        status="closed",
+        created_at=at(1, 9, 10),
+        taken_at=at(1, 12, 10),
+        closed_at=at(1, 13),
+    )
+    # Sunday 10:05 local, taken 10:10, closed 10:30, reopened Tuesday 09:10 and waiting
+    # since: waiting at every hour mark from Tuesday 10:00
+    reopened = Ticket(lang="kk", status="waiting", created_at=at(0, 5, 5), taken_at=at(0, 5, 10))
+    # Tuesday 13:05 local, taken 13:06, returned (no reply) 13:40, taken 13:55, transferred
+    # to the lawyers' queue 14:50, taken by a lawyer 16:20: waiting at 15:00 and 16:00
+    transferred = Ticket(lang="ru", status="taken", created_at=at(2, 8, 5), taken_at=at(2, 11, 20))
     async with console.sessions.begin() as session:
         session.add_all(
             [
@@ -119,7 +142,8 @@ async def seed_queue(console) -> None:
                 Ticket(lang="ru", status="closed", created_at=at(-1, 17), taken_at=at(0, 3, 15)),
                 # Monday 10:20 local, taken 12:40: waiting at 11:00 and 12:00
                 Ticket(lang="ru", status="taken", created_at=at(1, 5, 20), taken_at=at(1, 7, 40)),
-                # Monday 11:05 local, answered 13:30 without a take: waiting at 12:00, 13:00
+                # Monday 11:05 local, answered 13:30 (seeded without a take): waiting at 12:00
+                # and 13:00
                 Ticket(
                     lang="kk",
                     status="closed",
@@ -133,28 +157,68 @@ async def seed_queue(console) -> None:
                 Ticket(lang="ru", status="waiting", created_at=at(2, 18, 30)),
             ]
         )
+        await logged(
+            session,
+            released,
+            ("opened", at(1, 9, 10), None),
+            ("taken", at(1, 9, 20), None),
+            ("released", at(1, 10, 30), None),
+            ("taken", at(1, 12, 10), None),
+            ("closed", at(1, 13), "answered"),
+        )
+        await logged(
+            session,
+            reopened,
+            ("opened", at(0, 5, 5), None),
+            ("taken", at(0, 5, 10), None),
+            ("closed", at(0, 5, 30), "answered"),
+            ("rated", at(0, 5, 31), "5"),
+            ("reopened", at(2, 4, 10), None),
+            ("announced", at(2, 4, 30), None),
+        )
+        await logged(
+            session,
+            transferred,
+            ("opened", at(2, 8, 5), None),
+            ("taken", at(2, 8, 6), None),
+            ("returned", at(2, 8, 40), "no reply"),
+            ("taken", at(2, 8, 55), None),
+            ("transferred", at(2, 9, 50), "queue lawyer"),
+            ("taken", at(2, 11, 20), None),
+        )
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
-async def test_the_queue_over_time(client, console):
+async def test_the_queue_over_time_counts_every_wait(client, console):
     await seed_queue(console)
     await sign_in(client, console, COORDINATOR)
     got = sections(await (await client.get(f"/export.csv?{PERIOD}")).text())
     assert got["queue"][0] == ["hour", "waiting"] and len(got["queue"]) == 1 + 3 * 24
     waiting = {hour: int(n) for hour, n in got["queue"][1:] if n != "0"}
-    sunday, monday = str(START), str(START + DAY)
+    sunday, monday, tuesday = str(START), str(START + DAY), str(END)
     assert waiting == {
         **{f"{sunday} {h:02d}:00": 1 for h in range(9)},
         f"{monday} 11:00": 1,
         f"{monday} 12:00": 2,
         f"{monday} 13:00": 1,
+        f"{monday} 16:00": 1,  # released at 15:30
+        f"{monday} 17:00": 1,
+        **{f"{tuesday} {h:02d}:00": 1 for h in range(10, 24)},  # reopened at 09:10
+        f"{tuesday} 15:00": 2,  # transferred to the lawyers' queue at 14:50
+        f"{tuesday} 16:00": 2,
     }
+    # What the coordinator reads under the chart: the hour and how many waited.
+    html = await (await client.get(f"/?{PERIOD}")).text()
+    table = html.split('id="queue"')[1].split("</table>")[0]
+    assert "Queue over time" in table
+    assert f'<th scope="row">{monday} 16:00</th><td>1</td>' in table
+    assert f'<th scope="row">{monday} 15:00</th><td>0</td>' in table
+    assert f'<th scope="row">{tuesday} 16:00</th><td>2</td>' in table
     # Beyond a week, each day's most at an hour mark.
     week = f"start={START - 5 * DAY}&end={END}"
     got = sections(await (await client.get(f"/export.csv?{week}")).text())
     assert got["queue"][0] == ["day", "most_waiting"]
     most = {day: int(n) for day, n in got["queue"][1:]}
-    assert len(most) == 8 and sum(most.values()) == 4
-    assert most[str(START - DAY)] == 1 and most[sunday] == 1 and most[monday] == 2
-    html = await (await client.get(f"/?{PERIOD}")).text()
-    assert 'data-figure="queue"' in html and "Queue over time" in html
+    assert len(most) == 8 and sum(most.values()) == 6
+    assert most[str(START - DAY)] == 1 and most[sunday] == 1
+    assert most[monday] == 2 and most[tuesday] == 2
