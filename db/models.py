@@ -132,6 +132,20 @@ class QuestionOutcome(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AnswerFeedback(Base):
+    """What people said of an FAQ answer, counted per local day (KOMEK_TIMEZONE), entry and
+    language: "👍 This helped" pressed under it, or "🙋 Talk to a person" pressed under it
+    (it did not help enough). Numbers only, no text, no person."""
+
+    __tablename__ = "answer_feedback"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    entry: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    helped: Mapped[int] = mapped_column(Integer, default=0)
+    not_helped: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Setting(Base):
     """Values the bot learns while running, e.g. the operators' group id after a migration."""
 

@@ -312,7 +312,9 @@ async def gap_snippet(request: web.Request) -> web.Response:
 async def content_page(request: web.Request) -> web.Response:
     console = _console(request)
     report = await status.content_status(console.store, console.settings.locales_dir)
-    return console.page(request, "content.html", report=report)
+    async with console.sessions.begin() as session:
+        said = await figures.answers(session, figures.Period.last_days(console.tz))
+    return console.page(request, "content.html", report=report, said=said)
 
 
 async def queue_page(request: web.Request) -> web.Response:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hours import OfficeHours
+from bot.services.gaps import helpful
 from db.database import Sessions
 from db.models import QuestionOutcome, Ticket, TicketEvent
 
@@ -291,6 +292,13 @@ def _waiting_changes():  # type: ignore[no-untyped-def]
     ).subquery()
 
 
+async def answers(session: AsyncSession, period: Period) -> Figure:
+    """What people said of the FAQ answers, by entry and language: "This helped" pressed
+    under an answer, or "Talk to a person" pressed under it."""
+    rows = await helpful(session, period.start, period.end)
+    return Figure("helpful", "numbers", ("entry", "language", "helped", "not_helped"), tuple(rows))
+
+
 async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
     """Tickets waiting at each hour mark of the period (over HOURLY_DAYS days: each day's
     most at an hour mark), counting every time a ticket waited: from its creation, and again
@@ -355,6 +363,7 @@ async def dashboard(sessions: Sessions, period: Period, office: OfficeHours) -> 
             await urgent(session, period),
             await ratings(session, period),
             *await bot_share(session, period),
+            await answers(session, period),
             await hours(session, period, office),
             await queue_over_time(session, period),
         ]

@@ -17,6 +17,7 @@ def labels(_o) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "bot_share": _o("What became of the questions"),
         "bot_share_by_lang": _o("What became of the questions, by language"),
         "hours": _o("Busiest hours against office hours"),
+        "helpful": _o("Answers people found helpful"),
         # columns and rows
         "day": _o("Day"),
         "status": _o("Status"),
@@ -37,6 +38,9 @@ def labels(_o) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "closed": _o("Closed"),
         "most_waiting": _o("Most waiting at once (hourly)"),
         "language": _o("Language"),
+        "entry": _o("Entry"),
+        "helped": _o("👍 This helped"),
+        "not_helped": _o("🙋 Talk to a person, after the answer"),
         "percent": _o("Share, %"),
         "bot_answered": _o("Answered by the bot"),
         "urgent_help": _o("Urgent: emergency numbers and a person"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.content.model import Content
@@ -145,7 +145,11 @@ class Engine:
                 outcome="helped",
             )
         if call.kind == cb.HUMAN and (call.arg == "-" or entry is not None):
-            return self._escalate(user, lang, subject=entry.id if entry else None)
+            decision = self._escalate(user, lang, subject=entry.id if entry else None)
+            if entry is None:
+                return decision
+            # pressed under an answer: the answer did not help (enough)
+            return replace(decision, actions=(*decision.actions, Feedback(entry.id, False)))
         if call.kind == cb.HUMAN_MEDIA and call.arg.isdigit():
             return self._escalate(user, lang, message_id=int(call.arg))
         if call.kind == cb.RATE and re.fullmatch(r"\d{1,9}-[1-5]", call.arg):

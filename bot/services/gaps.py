@@ -1,19 +1,20 @@
 """What became of the questions: each of the bot's decisions on one counted by day, language
-and outcome (no text, no person), and those it could not answer confidently kept masked for
-editors (`content gaps`)."""
+and outcome (no text, no person), what people said of the answers counted by day, entry and
+language, and the questions the bot could not answer confidently kept masked for editors
+(`content gaps`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.messages import Decision
+from bot.core.messages import Decision, Feedback
 from bot.core.messages import Unanswered as UnansweredAction
-from db.models import QuestionOutcome, Unanswered, utcnow
+from db.models import AnswerFeedback, QuestionOutcome, Unanswered, utcnow
 from nlu.gaps import mask
 
 KEEP = dt.timedelta(days=180)
@@ -28,6 +29,21 @@ COUNTED = {
     "urgent": "urgent",
     "escalate": "person",
 }
+
+
+async def helpful(
+    session: AsyncSession, start: dt.date, end: dt.date
+) -> list[tuple[str, str, int, int]]:
+    """(entry, language, helped, did not help) from `start` to `end` (local days, both
+    included), the most said first."""
+    helped, not_helped = func.sum(AnswerFeedback.helped), func.sum(AnswerFeedback.not_helped)
+    rows = await session.execute(
+        select(AnswerFeedback.entry, AnswerFeedback.lang, helped, not_helped)
+        .where(AnswerFeedback.day.between(start, end))
+        .group_by(AnswerFeedback.entry, AnswerFeedback.lang)
+        .order_by((helped + not_helped).desc(), AnswerFeedback.entry, AnswerFeedback.lang)
+    )
+    return [(entry, lang, int(h), int(n)) for entry, lang, h, n in rows]
 
 
 class Gaps:
@@ -52,6 +68,26 @@ class Gaps:
                 row.on_conflict_do_update(
                     index_elements=["day", "lang", "outcome"],
                     set_={"count": QuestionOutcome.count + 1},
+                )
+            )
+
+    async def feedback(self, said: Feedback, lang: str) -> None:
+        """One more "this helped" (or "talk to a person" under the answer) for the entry in
+        this language today, in the update's unit of work."""
+        column = "helped" if said.helpful else "not_helped"
+        async with self._sessions.begin() as session:
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            row = dialect.insert(AnswerFeedback).values(
+                day=dt.datetime.now(self._tz).date(),
+                entry=said.entry_id[:64],
+                lang=lang,
+                helped=int(said.helpful),
+                not_helped=int(not said.helpful),
+            )
+            await session.execute(
+                row.on_conflict_do_update(
+                    index_elements=["day", "entry", "lang"],
+                    set_={column: getattr(AnswerFeedback, column) + 1},
                 )
             )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.gaps import helpful
 from bot.services.tickets import TicketView, view_of
 from db.events import log_event
 from db.models import Operator, Ticket, TicketEvent, utcnow
@@ -49,6 +50,7 @@ class Stats:
     median_first_response: float | None  # seconds
     ratings: int
     mean_rating: float | None
+    answers: tuple[tuple[str, str, int, int], ...] = ()  # (entry, lang, helped, did not help)
 
 
 async def _claim(
@@ -336,6 +338,8 @@ class Queue:
             return place, statistics.median(waits) * place if waits else None
 
     async def stats(self, since: dt.datetime) -> Stats:
+        """Since `since`, a local midnight (its day is the feedback's first day)."""
+        day = since.date()
         since = since.astimezone(dt.UTC)  # stored in UTC (SQLite keeps no offset)
         async with self._sessions.begin() as session:
 
@@ -367,6 +371,7 @@ class Queue:
                 statistics.median(firsts) if firsts else None,
                 len(ratings),
                 statistics.mean(ratings) if ratings else None,
+                tuple(await helpful(session, day, dt.date.max)),
             )
 
     async def overdue(

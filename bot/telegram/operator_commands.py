@@ -27,6 +27,7 @@ from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_
 from nlu.languages import USER_LANGS
 
 log = logging.getLogger(__name__)
+STATS_ANSWERS = 5  # /stats: the answers people said most of today
 
 
 async def cmd_queue(message: Message, command: CommandObject, operators: Operators) -> None:
@@ -89,6 +90,16 @@ async def cmd_stats(message: Message, command: CommandObject, operators: Operato
                 _o("Being answered now: {n}").format(n=stats.taken),
                 _o("Median first response: {time}").format(time=median),
                 _o("Satisfaction (1-5): {rating}").format(rating=rating),
+                _o(
+                    "Answers that helped (👍): {helped}; a person asked for after one (🙋): {n}"
+                ).format(
+                    helped=sum(a[2] for a in stats.answers),
+                    n=sum(a[3] for a in stats.answers),
+                ),
+                *(
+                    f"• {html.escape(entry)} ({lang}): 👍 {helped} · 🙋 {not_helped}"
+                    for entry, lang, helped, not_helped in stats.answers[:STATS_ANSWERS]
+                ),
             ]
         ),
         html=True,

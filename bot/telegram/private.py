@@ -121,7 +121,7 @@ class Conversation:
             elif isinstance(action, SetLanguage | SetConsent):
                 await self.users.apply(chat_id, action)
             elif isinstance(action, Feedback):
-                log.info("feedback on %s: helpful=%s", action.entry_id, action.helpful)
+                await self.gaps.feedback(action, decision.lang or "-")
             elif isinstance(action, Rate):
                 await self.helpdesk.queue.rate(action.ticket_id, chat_id, action.rating)
             elif isinstance(action, Unanswered):

@@ -16,7 +16,9 @@ from bot.sandbox.server import run_sandbox
 from db.models import QuestionOutcome, Ticket, TicketEvent
 from tests.console.conftest import COORDINATOR, STRANGER, bot_settings, sign_in
 from tests.console.test_console import END, PERIOD, START, at, sections
-from tests.e2e.harness import Running, new_person
+from tests.e2e.harness import Running, button_data, new_person
+from tests.e2e.test_escalation import OPERATOR
+from tests.e2e.test_operators import operator_command
 
 DAY = dt.timedelta(days=1)
 
@@ -74,6 +76,63 @@ async def test_the_bots_own_answers_are_counted_as_people_ask(tmp_path, knowledg
         ],
         ["ru", "1", "0", "1", "0", "1"],
     ]
+
+
+async def test_this_helped_and_talk_to_a_person_under_an_answer_are_counted(tmp_path, knowledge):
+    """Pressed by a person in Telegram, read by the coordinator (dashboard, export, content
+    status) and by an operator (/stats)."""
+    async with run_sandbox(port=0) as sandbox:
+        settings = bot_settings(tmp_path, sandbox)
+        running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
+        komek = await running.start()
+        try:
+            await sandbox.client.add_operator(OPERATOR)
+            person = await new_person(sandbox.client, 5102)
+            [picker] = await person.says("/start")
+            notice = await person.press(picker, "lang:ru")
+            await person.press(notice, "ok:1")
+            [answer] = await person.says("сколько стоит разрешение на работу в месяц")
+            [helped] = [d for d in button_data(answer) if d.startswith("y:")]
+            entry = helped[2:]
+            await sandbox.client.user_presses(person.id, answer["message_id"], helped)
+            await sandbox.client.user_presses(person.id, answer["message_id"], helped)
+            await person.press(answer, f"h:{entry}", new_messages=1)  # a ticket: handled in order
+            stats = await operator_command(sandbox.client, OPERATOR, "/stats")
+
+            async def member(user_id: int) -> bool:
+                return user_id != STRANGER
+
+            console = Console(
+                settings,
+                komek.sessions,
+                komek.store,
+                Catalogs(settings.locales_dir),
+                member,
+                settings.operator_chat_id,
+            )
+            console.secret = await console_secret(console.sessions)
+            today = dt.datetime.now(console.tz).date()
+            async with TestClient(TestServer(make_app(console))) as client:
+                await sign_in(client, console, COORDINATOR)
+                got = sections(
+                    await (await client.get(f"/export.csv?start={today}&end={today}")).text()
+                )
+                dashboard = await (await client.get(f"/?start={today}&end={today}")).text()
+                content = await (await client.get("/content")).text()
+        finally:
+            await running.stop()
+    assert got["helpful"] == [
+        ["entry", "language", "helped", "not_helped"],
+        [entry, "ru", "2", "1"],
+    ]
+    row = f'<tr><th scope="row">{entry}</th><td>ru</td><td>2</td><td>1</td></tr>'
+    for page in (dashboard, content):
+        table = page.split('id="helpful"')[1].split("</table>")[0]
+        assert "Answers people found helpful" in table and "👍 This helped" in table
+        assert row in table
+    text = stats["text"]
+    assert "Answers that helped (👍): 2; a person asked for after one (🙋): 1" in text
+    assert f"• {entry} (ru): 👍 2 · 🙋 1" in text
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
