@@ -16,7 +16,7 @@ from bot.console import auth
 from bot.console.app import EXPORTED, SIGNED_IN
 from bot.content.check import check_content
 from bot.content.problems import ERROR
-from db.models import QuestionOutcome, Ticket, TicketEvent, Unanswered
+from db.models import AnswerFeedback, QuestionOutcome, Ticket, TicketEvent, Unanswered
 from tests.console.conftest import COORDINATOR, EDITOR, OPERATOR, STRANGER, sign_in
 
 UTC = dt.UTC
@@ -36,8 +36,8 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 async def seed(console) -> None:
-    """Four tickets, the outcomes of questions and three unanswered questions around Sunday
-    to Tuesday (Asia/Almaty, +5)."""
+    """Four tickets, the outcomes of questions, what people said of two answers and three
+    unanswered questions around Sunday to Tuesday (Asia/Almaty, +5)."""
     async with console.sessions.begin() as session:
         session.add_all(
             [
@@ -91,6 +91,17 @@ async def seed(console) -> None:
             (END, "ru", "person", 3),
         ):
             session.add(QuestionOutcome(day=day, lang=lang, outcome=outcome, count=count))
+        for day, entry, lang, helped, not_helped in (
+            (START, "work_permit", "ru", 3, 1),
+            (END, "work_permit", "ru", 1, 0),
+            (END, "work_permit_cost", "kk", 0, 2),
+            (END + dt.timedelta(days=1), "work_permit", "ru", 9, 9),  # after the period
+        ):
+            session.add(
+                AnswerFeedback(
+                    day=day, entry=entry, lang=lang, helped=helped, not_helped=not_helped
+                )
+            )
         for outcome, created in (("clarify", at(0, 6)), ("clarify", at(1, 6)), ("none", at(2, 6))):
             session.add(
                 Unanswered(
