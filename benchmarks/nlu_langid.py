@@ -77,13 +77,17 @@ def chat() -> list[tuple[str, str, str, str, str]]:
 
 
 def model_memory() -> tuple[float, float]:
-    """MB of the loaded models as pickled, and MB allocated while loading them fresh."""
+    """MB of the loaded models (arrays, and ours pickled), and MB allocated loading them."""
     tracemalloc.start()
     langid._Detectors._ident = langid._Detectors._model = None
     langid.load_models()
     allocated = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
-    size = len(pickle.dumps(langid._Detectors._ident)) + len(pickle.dumps(langid._Detectors._model))
+    ident = langid._Detectors._ident
+    # py3langid's weights and its automaton (a memoryview of the cached array), and our model
+    arrays = ident.nb_ptc.nbytes + ident.nb_pc.nbytes
+    tables = sum(view.nbytes for view in (ident.tk_nextmove, ident._rowbase, ident.tk_output))
+    size = arrays + tables + len(pickle.dumps(langid._Detectors._model))
     return size / 1e6, allocated
 
 

@@ -6,10 +6,11 @@ cld2) lose Kazakh to Kyrgyz then, and take all Latin text for Uzbek. This model 
 script-neutral key of `nlu.normalize.fold` (plain letters, Latin spelling), so Cyrillic,
 plain-typed and Latin-typed text of one language look alike to it.
 
-Training text is `nlu/data/langid/<lang>.txt` (see its README: the project's own content and
-Universal Dependencies sentences), each line also in 2-8 word pieces, and each Cyrillic piece
-also typed in Latin the ways people do (ж as j or zh, қ as q or k, ы as y or i: `TYPED`,
-drawn at random with a fixed seed). Multinomial naive Bayes over char n-grams of words:
+Training text is `nlu/data/langid/<lang>.txt` (see its README: the project's own content,
+Universal Dependencies and KazNERD sentences), each line also in 2-8 word pieces, and each
+Cyrillic piece also typed in Latin the ways people do (ж as j or zh, қ as q or k, ы as y or
+i: `TYPED`, drawn at random with a fixed seed). Multinomial naive Bayes over char 1-5-grams
+of words (a 5-gram with its spaces is a whole three-letter word: "дар", "жок"):
 training takes a few seconds, kept in the NLU cache; scoring a message takes about 0.2 ms.
 """
 
@@ -27,7 +28,7 @@ from nlu.normalize import fold
 LANGS = ("kk", "ky", "tg", "uz", "ru", "other")  # "other": none of ours, in Latin letters
 DATA = Path(__file__).resolve().parent / "data" / "langid"
 SEED = 20261203
-NGRAMS = (1, 4)  # characters, within words
+NGRAMS = (1, 5)  # characters, within words
 _APOSTROPHES = re.compile(r"[‘’ʻʼ'`´]")
 
 # How a Cyrillic letter is typed in Latin letters: spellings with their relative weights.
@@ -136,7 +137,8 @@ class LangModel:
         vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, min_df=2, dtype=np.float32
         )
-        nb = MultinomialNB(alpha=0.05).fit(vectorizer.fit_transform(keys), labels)
+        # Uniform priors: how much text a language has says nothing of who writes.
+        nb = MultinomialNB(alpha=0.05, fit_prior=False).fit(vectorizer.fit_transform(keys), labels)
         self.langs: tuple[str, ...] = tuple(str(c) for c in nb.classes_)
         self._index: dict[str, int] = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
         self._idf = vectorizer.idf_.astype(np.float32)

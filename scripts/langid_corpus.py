@@ -8,6 +8,9 @@ Two kinds of text, one line each:
     UD_Kazakh-KTB, UD_Kyrgyz-KTMU, UD_Kyrgyz-TueCL, UD_Uzbek-UzUDT, UD_Russian-Taiga, and
     for "other" (Latin-script languages that are none of ours) the first 600 sentences of the
     dev sets of UD_English-EWT, UD_Turkish-IMST, UD_German-GSD and UD_French-GSD.
+- Kazakh sentences of KazNERD (IS2AI, CC BY 4.0, television news), its validation split:
+  every `KAZNERD_EVERY`-th sentence (its test split is kept for development figures,
+  `benchmarks/nlu_langid_dev.py`).
 There is no Tajik treebank; Tajik is the project's own text only.
 
 Test data is never read: not ../shared/eval/, nor tests/data/, nor Tatoeba or NTREX.
@@ -45,6 +48,8 @@ TREEBANKS = (
     ("UD_French-GSD", "fr_gsd-ud-dev.conllu", "other"),
 )
 OTHER_PER_TREEBANK = 600
+KAZNERD = ("IS2AI+KazNERD", "KazNERD/IOB2_valid.txt")
+KAZNERD_EVERY = 2
 _TEXT = re.compile(r"^# text = (.+)$", re.MULTILINE)
 _MARKUP = re.compile(r"<[^>]+>|\{[^}]+\}|https?://\S+")
 _YAML = YAML(typ="safe")
@@ -53,7 +58,11 @@ _SKIP_KEYS = {"source", "sources", "reviewed", "review_by", "url", "id", "topic"
 
 def _read_treebank(root: Path, name: str, file: str) -> str:
     """A treebank file from a working copy, or from a bare snapshot's HEAD."""
-    for candidate in (root / name, root / f"UniversalDependencies+{name}"):
+    for candidate in (
+        root / name,
+        root / f"UniversalDependencies+{name}",
+        root / name.split("+")[-1],
+    ):
         if (candidate / file).is_file():
             return (candidate / file).read_text(encoding="utf-8")
         bare = candidate / "repo"
@@ -88,6 +97,23 @@ def _lines(text: str) -> list[str]:
     return out
 
 
+def kaznerd(conll: str) -> list[str]:
+    """The sentences of a CoNLL file (a token and its tag per line, a blank line between)."""
+    sentences, words = [], []
+    for line in [*conll.splitlines(), ""]:
+        if line.strip():
+            words.append(line.split()[0])
+        elif words:
+            sentences.append(_detokenize(" ".join(words)))
+            words = []
+    return [s for s in sentences if sum(ch.isalpha() for ch in s) >= 3]
+
+
+def _detokenize(text: str) -> str:
+    text = re.sub(r" ([.,:;!?)»])", r"\1", text)
+    return re.sub(r"([(«]) ", r"\1", text)
+
+
 def own_text(lang: str) -> list[str]:
     data = _YAML.load((ROOT / "content" / "faq" / f"{lang}.yaml").read_text("utf-8"))
     lines = [line for s in _strings(data) for line in _lines(s)]
@@ -111,6 +137,7 @@ def main() -> int:
     for name, file, lang in TREEBANKS:
         lines = _lines("\n".join(_TEXT.findall(_read_treebank(args.ud, name, file))))
         by_lang[lang] += lines[:OTHER_PER_TREEBANK] if lang == "other" else lines
+    by_lang["kk"] += kaznerd(_read_treebank(args.ud, *KAZNERD))[::KAZNERD_EVERY]
     for lang, lines in by_lang.items():
         unique = list(dict.fromkeys(lines))
         (TARGET / f"{lang}.txt").write_text("\n".join(unique) + "\n", encoding="utf-8")

@@ -21,6 +21,24 @@ def test_whole_sentences(text: str, lang: str) -> None:
     assert 0.0 <= guess.confidence <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ман дар шахри Алмато кор мекунам", "tg"),  # Tajik typed plainly (ҳ as х)
+        ("имруз хаво хеле хуб аст", "tg"),
+        ("мен Алматида ишлайман", "uz-Cyrl"),  # Uzbek Cyrillic typed plainly
+        ("бугун хаво жуда яхши", "uz-Cyrl"),
+        ("мен Алматыда жумыс истеймин", "kk"),  # Kazakh typed plainly
+        ("бугин ауа райы жаксы", "kk"),
+        ("мен Бишкекте иштейм", "ky"),
+        ("бугун аба ырайы жакшы", "ky"),
+        ("Ertaga Toshkentga boraman", "uz"),
+    ],
+)
+def test_a_few_plain_words_without_a_chosen_language(text: str, lang: str) -> None:
+    assert identify(text).lang == lang
+
+
 def _switch(text: str, chosen: str) -> str | None:
     guess = identify(text, prior=chosen)
     return switch_language(text, chosen, guess.lang, guess.confidence)
