@@ -1,4 +1,4 @@
-"""TF-IDF retrieval over the content's example questions (scikit-learn, sparse matrices).
+"""TF-IDF retrieval over the content's example questions (built with scikit-learn and SciPy).
 
 Every example is reduced to its script-neutral key (`normalize.fold`) and represented by
 TF-IDF weights of character n-grams (2-5, within words: robust to misspellings, endings and
@@ -8,19 +8,22 @@ score for a message fuses
 - the cosine similarity to its nearest example (good when one example says it), and
 - the cosine similarity to the centroid of its examples (good when words are spread).
 Ids are shared across languages, so all languages' examples vote for the same ids.
+
+Scoring a message needs only NumPy: the index keeps its vocabularies as sorted arrays and its
+matrices as plain CSR arrays (`Rows`), so a bot that loads a built index from the cache
+imports neither scikit-learn nor SciPy (11 MB of memory).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
 
 from nlu.normalize import fold, without_apostrophes
 from nlu.translit import cyrl_to_latn
@@ -103,10 +106,68 @@ def expand(examples: Sequence[tuple[str, ...]]) -> list[IndexedExample]:
 ANALYZERS = (lambda key: char_ngrams(key, *CHAR_NGRAMS), word_ngrams)
 
 
+class Query(NamedTuple):
+    """A message as a sparse row of the index's features: its columns and their weights."""
+
+    columns: np.ndarray  # int64, each column once
+    values: np.ndarray  # float32
+
+
+class Rows(NamedTuple):
+    """A sparse matrix as its CSR arrays (SciPy's layout), multiplied by a query in NumPy."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    width: int
+
+    @classmethod
+    def of(cls, matrix) -> Rows:  # type: ignore[no-untyped-def]
+        csr = matrix.tocsr()
+        return cls(csr.indptr, csr.indices, csr.data, csr.shape[1])
+
+    def times(self, query: Query) -> np.ndarray:
+        """The query's row times this matrix: a dense row of `width` (float32)."""
+        starts, ends = self.indptr[query.columns], self.indptr[query.columns + 1]
+        lengths = ends - starts
+        # The positions of all entries of the query's rows, row after row.
+        at = np.repeat(ends - np.cumsum(lengths), lengths) + np.arange(lengths.sum())
+        weights = self.data[at] * np.repeat(query.values, lengths)
+        return np.bincount(self.indices[at], weights, self.width).astype(np.float32)
+
+
+class Vocabulary(NamedTuple):
+    """One block of features: its n-grams sorted (the column of an n-gram is its place, as
+    in scikit-learn's `vocabulary_`), their idf, and the block's weight."""
+
+    terms: np.ndarray  # a NumPy string array: 2 MB for both blocks where a dict took 7
+    idf: np.ndarray
+    weight: float
+
+    @classmethod
+    def of(cls, vectorizer, weight: float) -> Vocabulary:  # type: ignore[no-untyped-def]
+        terms = [""] * len(vectorizer.vocabulary_)
+        for term, column in vectorizer.vocabulary_.items():
+            terms[column] = term
+        if terms != sorted(terms):
+            raise ValueError("scikit-learn's vocabulary is not in sorted order")
+        return cls(np.array(terms), vectorizer.idf_, weight)
+
+    def columns(self, grams: list[str]) -> np.ndarray:
+        """The columns of the n-grams that are in the vocabulary, once per occurrence.
+        (NumPy strings drop trailing NULs; `normalize.fold` keys have none.)"""
+        if not grams:
+            return np.zeros(0, np.int64)
+        wanted = np.array(grams)
+        at = np.minimum(np.searchsorted(self.terms, wanted), len(self.terms) - 1)
+        return at[self.terms[at] == wanted]
+
+
 class TfidfIndex:
     """Scores ids by similarity of a message to their examples."""
 
     def __init__(self, examples: Sequence[IndexedExample]):
+        from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.preprocessing import normalize as l2_normalize
 
@@ -123,56 +184,62 @@ class TfidfIndex:
             TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float32)
             for analyzer in ANALYZERS
         )
-        self.matrix = self._stack(char.fit_transform(keys), word.fit_transform(keys))
-        # What scoring a message needs (`vectorize_one`): the n-grams' columns and weights.
-        self.blocks = tuple(
-            (v.vocabulary_, v.idf_, weight)
-            for v, weight in ((char, CHAR_WEIGHT), (word, WORD_WEIGHT))
-        )
+        char_x, word_x = char.fit_transform(keys), word.fit_transform(keys)
+        # Only building uses these two (the SVM, cross-validation): they are not kept.
+        self.matrix = sparse.hstack([CHAR_WEIGHT * char_x, WORD_WEIGHT * word_x], format="csr")
         self.onehot = sparse.csr_matrix(
             (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
             shape=(len(self.ids), len(labels)),
         )
-        self._matrix_t = self.matrix.T.tocsr()
-        self._centroids_t = l2_normalize(self.onehot @ self.matrix).T.tocsr()
+        # What scoring a message needs: its n-grams' columns and weights, and the matrices.
+        self.blocks = (Vocabulary.of(char, CHAR_WEIGHT), Vocabulary.of(word, WORD_WEIGHT))
+        self.width = self.matrix.shape[1]
+        self._matrix_t = Rows.of(self.matrix.T)
+        self._centroids_t = Rows.of(l2_normalize(self.onehot @ self.matrix).T)
 
     def __getstate__(self) -> dict:
-        """Kept (`nlu.cache`) without the example matrix: only building uses it (the SVM,
-        cross-validation), scoring uses its transpose."""
-        return {k: v for k, v in self.__dict__.items() if k != "matrix"}
+        """Kept (`nlu.cache`) without what only building uses: no SciPy object is pickled."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("matrix", "onehot")}
 
-    @staticmethod
-    def _stack(char: sparse.spmatrix, word: sparse.spmatrix) -> sparse.csr_matrix:
-        return sparse.hstack([CHAR_WEIGHT * char, WORD_WEIGHT * word], format="csr")
+    def vectorize(self, keys: Sequence[str]):  # type: ignore[no-untyped-def]
+        """Folded messages as the rows of a SciPy sparse matrix (for grouping gaps)."""
+        from scipy import sparse
 
-    def vectorize(self, keys: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.vstack([self.vectorize_one(key) for key in keys], format="csr")
+        queries = [self.vectorize_one(key) for key in keys]
+        return sparse.csr_matrix(
+            (
+                np.concatenate([q.values for q in queries]),
+                np.concatenate([q.columns for q in queries]),
+                np.cumsum([0, *(len(q.columns) for q in queries)]),
+            ),
+            shape=(len(queries), self.width),
+        )
 
-    def vectorize_one(self, key: str) -> sparse.csr_matrix:
-        """One folded message as a row of the index's features (TF-IDF, as scikit-learn's
-        `transform` computes it, without its per-call overhead: 2 ms of a message's 3)."""
+    def vectorize_one(self, key: str) -> Query:
+        """One folded message as the index's features (TF-IDF, as scikit-learn's `transform`
+        computes it, without its per-call overhead)."""
         columns, values, offset = [], [], 0
-        for (vocabulary, idf, weight), analyzer in zip(self.blocks, ANALYZERS, strict=True):
-            counts = Counter(vocabulary[gram] for gram in analyzer(key) if gram in vocabulary)
-            if counts:
-                column = np.fromiter(counts, np.int64, len(counts))
-                tf = np.fromiter(counts.values(), np.float32, len(counts))
-                value = (1 + np.log(tf)) * idf[column].astype(np.float32)
+        for vocabulary, analyzer in zip(self.blocks, ANALYZERS, strict=True):
+            found = vocabulary.columns(analyzer(key))
+            if len(found):
+                column, count = np.unique(found, return_counts=True)
+                tf = count.astype(np.float32)
+                value = (1 + np.log(tf)) * vocabulary.idf[column].astype(np.float32)
                 columns.append(column + offset)
-                values.append(value * (weight / np.linalg.norm(value)))
-            offset += len(vocabulary)
-        column = np.concatenate(columns) if columns else np.zeros(0, np.int64)
-        value = np.concatenate(values) if values else np.zeros(0, np.float32)
-        return sparse.csr_matrix((value, column, [0, len(column)]), shape=(1, offset))
+                values.append(value * (vocabulary.weight / np.linalg.norm(value)))
+            offset += len(vocabulary.terms)
+        if not columns:
+            return Query(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        return Query(np.concatenate(columns), np.concatenate(values))
 
     def scores(self, key: str) -> np.ndarray:
         """Fused score of every id (in `self.ids` order) for one folded message."""
-        return self.score_vectors(self.vectorize_one(key))[0]
+        return self.score_query(self.vectorize_one(key))
 
-    def score_vectors(self, queries: sparse.csr_matrix) -> np.ndarray:
-        sims = (queries @ self._matrix_t).toarray()
-        cents = (queries @ self._centroids_t).toarray()
-        return self._fuse(sims, cents)
+    def score_query(self, query: Query) -> np.ndarray:
+        sims = self._matrix_t.times(query)[None, :]
+        cents = self._centroids_t.times(query)[None, :]
+        return self._fuse(sims, cents)[0]
 
     def folds(self, n_folds: int) -> np.ndarray:
         """The cross-validation fold of every example; versions of one example share one."""
@@ -184,16 +251,18 @@ class TfidfIndex:
 
     def cross_validate(self, n_folds: int = 4) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every example by an index without its fold: (scores, true label)."""
+        from scipy import sparse
         from sklearn.preprocessing import normalize as l2_normalize
 
         folds = self.folds(n_folds)
         result = np.zeros((len(self.examples), len(self.ids)), dtype=np.float32)
+        matrix_t = self.matrix.T.tocsr()
         for f in range(n_folds):
             rows = np.flatnonzero(folds == f)
             if not len(rows):
                 continue
             keep = (folds != f).astype(np.float32)
-            sims = (self.matrix[rows] @ self._matrix_t).toarray()
+            sims = (self.matrix[rows] @ matrix_t).toarray()
             sims[:, folds == f] = -1.0
             sums = self.onehot @ sparse.diags(keep) @ self.matrix
             cents = (self.matrix[rows] @ l2_normalize(sums).T).toarray()

@@ -327,14 +327,16 @@ def test_py3langid_from_the_cache_ranks_as_py3langid_itself(tmp_path: Path) -> N
         assert langid._Detectors._ident.rank(text) == ident.rank(text), text
 
 
-def test_a_restart_classifies_without_scikit_learn(seeded: tuple[Path, Knowledge]) -> None:
+def test_a_restart_classifies_without_scikit_learn_or_scipy(
+    seeded: tuple[Path, Knowledge],
+) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
         "from bot.knowledge import KnowledgeStore\n"
         "store = KnowledgeStore(Path(sys.argv[1]), cache_dir=Path(sys.argv[2]))\n"
         "print(store.current().classifier.classify('сколько стоит патент', 'ru').intent)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'aiogram'}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'aiogram'}))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(ROOT / "content"), str(seeded[0])],
