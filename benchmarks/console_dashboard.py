@@ -5,7 +5,9 @@ over an empty database measured in the same run.
 The request goes through the console's web application (aiohttp's test client, a signed-in
 coordinator), so the time includes the session check, every figure's queries and the
 template. The tickets are spread over 30 days with the demo's mix (languages, topics, urgent,
-open ones), with the question outcomes of every day and language.
+open ones), each with its event log as the queue writes it (opened, taken, closed, rated; one
+in ten released once and taken again), with the question outcomes of every day and language
+and what people said of a few answers.
 
     .venv/bin/python benchmarks/console_dashboard.py [--tickets 10000] [--runs 20]
 """
@@ -35,7 +37,7 @@ from bot.core.i18n import Catalogs  # noqa: E402
 from bot.keys import open_database  # noqa: E402
 from bot.knowledge import KnowledgeStore, load_knowledge  # noqa: E402
 from db.database import make_sessions  # noqa: E402
-from db.models import QuestionOutcome, Ticket, utcnow  # noqa: E402
+from db.models import AnswerFeedback, QuestionOutcome, Ticket, TicketEvent, utcnow  # noqa: E402
 
 COORDINATOR = 1
 DAYS = 30
@@ -43,9 +45,10 @@ LANGS = ["ru"] * 5 + ["uz"] * 4 + ["kk"] * 2 + ["tg"] * 2 + ["ky", "uz-Cyrl"]
 SUBJECTS = ["work", "stay", "documents", "health", "education", "safety", "help"]
 
 
-def tickets(count: int, now: dt.datetime, rng: random.Random) -> list[dict]:
-    rows = []
-    for _n in range(count):
+def tickets(count: int, now: dt.datetime, rng: random.Random) -> tuple[list[dict], list[dict]]:
+    """The tickets' rows, and their events'."""
+    rows, events = [], []
+    for n in range(count):
         created = now - dt.timedelta(seconds=rng.randint(0, DAYS * 86400 - 1))
         waited = dt.timedelta(minutes=rng.choice([2, 4, 6, 9, 12, 15, 25, 40, 90]))
         open_now = rng.random() < 0.01
@@ -64,13 +67,41 @@ def tickets(count: int, now: dt.datetime, rng: random.Random) -> list[dict]:
                 "rating": None if open_now else rng.choice([None, 5, 4, 3, 2, 1]),
             }
         )
-    return rows
+        ticket, row = n + 1, rows[-1]
+        log = [("opened", created, None)]
+        if not open_now:
+            if rng.random() < 0.1:  # released before the answer, and taken again
+                log += [
+                    ("taken", created + waited / 4, None),
+                    ("released", created + waited / 3, None),
+                ]
+            log += [("taken", row["taken_at"], None), ("closed", row["closed_at"], "answered")]
+            if row["rating"]:
+                log.append(("rated", row["closed_at"], str(row["rating"])))
+        events += [{"ticket_id": ticket, "kind": k, "at": at, "detail": d} for k, at, d in log]
+    return rows, events
 
 
 async def seed(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
     rng, now = random.Random(12), utcnow()
     async with sessions.begin() as session:
-        await session.execute(Ticket.__table__.insert(), tickets(count, now, rng))
+        rows, events = tickets(count, now, rng)
+        await session.execute(Ticket.__table__.insert(), rows)
+        await session.execute(TicketEvent.__table__.insert(), events)
+        await session.execute(
+            AnswerFeedback.__table__.insert(),
+            [
+                {
+                    "day": (now - dt.timedelta(days=d)).date(),
+                    "entry": e,
+                    "lang": "ru",
+                    "helped": rng.randint(0, 30),
+                    "not_helped": rng.randint(0, 10),
+                }
+                for d in range(DAYS)
+                for e in ("work_permit", "work_permit_cost", "registration")
+            ],
+        )
         outcomes = ["answer", "clarify", "none", "urgent", "person"]
         await session.execute(
             QuestionOutcome.__table__.insert(),

@@ -54,6 +54,7 @@ class Ticket(Base):
             postgresql_where=text("status != 'closed'"),
         ),
         Index("tickets_by_topic", "group_chat_id", "thread_id"),
+        Index("tickets_by_creation", "created_at"),  # the console's figures of a period
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +85,12 @@ class TicketEvent(Base):
     """Append-only log of everything that happened to a ticket: who, what, when."""
 
     __tablename__ = "ticket_events"
+    # The console's queue over time: the tickets moved back to the queue or transferred, and
+    # their logs in order
+    __table_args__ = (
+        Index("ticket_events_by_kind", "kind", "ticket_id"),
+        Index("tickets_log", "ticket_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(

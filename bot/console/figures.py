@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     and_,
     case,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     union_all,
 )
@@ -112,6 +114,14 @@ class _Sql:
         if self.postgres:
             return func.to_char(func.timezone(self.tz, column), "YYYY-MM-DD HH24:00")
         return func.strftime("%Y-%m-%d %H:00", column, self.shift)
+
+    def earliest(self, *columns):  # type: ignore[no-untyped-def]
+        """The earliest of the times that are set; NULL when none is."""
+        when = DateTime(timezone=True)
+        if self.postgres:
+            return func.least(*columns, type_=when)
+        never = literal_column("'9999'")  # SQLite's min() of several is NULL if one is NULL
+        return func.nullif(func.min(*(func.coalesce(c, never) for c in columns)), never, type_=when)
 
     def seconds(self, later, earlier):  # type: ignore[no-untyped-def]
         if self.postgres:
@@ -250,45 +260,52 @@ async def bot_share(session: AsyncSession, period: Period) -> list[Figure]:
 # queue or reopened; out of it when taken, transferred to an operator or closed.
 BACK_IN_QUEUE = ("released", "returned", "reopened")
 MOVES = (*BACK_IN_QUEUE, "taken", "transferred", "closed")
+FOLLOWED = (*BACK_IN_QUEUE, "transferred")  # tickets whose waits the log must tell
 WAITING, TAKEN, CLOSED = (literal_column(f"'{s}'") for s in ("waiting", "taken", "closed"))
 
 
-def _waiting_changes():  # type: ignore[no-untyped-def]
-    """Every time a ticket entered the queue (+1) or left it (-1): at its creation, then at
-    each move of the event log after which it waits or no longer waits. The ticket's own
-    times (taken, first reply, closed) count as moves too, so that a ticket closed without
-    an event (its person erased) leaves, and one seeded without events (the demo) moves; a
-    move that repeats the state before it changes nothing."""
+def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
+    """Every time a ticket entered the queue (+1) or left it (-1). Each ticket enters at its
+    creation. One never put back in the queue nor transferred (most) was taken once at most:
+    it leaves at the first of being taken, answered or closed. The others follow their event
+    log move by move (a move that repeats the state before it changes nothing); one closed
+    without an event (its person erased) while waiting leaves at its closing. Tickets closed
+    before the period are left out: their waits are over."""
     e = TicketEvent
-    state = case(
-        (e.kind.in_(BACK_IN_QUEUE), WAITING),
-        (and_(e.kind == "transferred", e.detail.like("queue %")), WAITING),
-        (e.kind == "closed", CLOSED),
-        else_=TAKEN,  # taken, or transferred to an operator
+    back = or_(e.kind.in_(BACK_IN_QUEUE), and_(e.kind == "transferred", e.detail.like("queue %")))
+    state = case((back, WAITING), (e.kind == "closed", CLOSED), else_=TAKEN)
+    seen = and_(
+        Ticket.created_at < period.until,
+        or_(Ticket.closed_at.is_(None), Ticket.closed_at >= period.since),
     )
-    moves = union_all(
-        select(e.ticket_id.label("ticket"), e.at.label("at"), state.label("state")).where(
-            e.kind.in_(MOVES), e.ticket_id.is_not(None)
-        ),
-        *(
-            select(Ticket.id, column, literal_column(f"'{name}'")).where(column.is_not(None))
-            for column, name in (
-                (Ticket.taken_at, "taken"),
-                (Ticket.first_response_at, "taken"),
-                (Ticket.closed_at, "closed"),
-            )
-        ),
-    ).subquery()
-    before = func.coalesce(
-        func.lag(moves.c.state).over(partition_by=moves.c.ticket, order_by=moves.c.at),
-        WAITING,
+    followed = select(e.ticket_id).where(e.kind.in_(FOLLOWED), e.ticket_id.is_not(None))
+    left = sql.earliest(Ticket.taken_at, Ticket.first_response_at, Ticket.closed_at)
+    moves = (
+        select(
+            e.at.label("at"),
+            state.label("state"),
+            func.lag(state).over(partition_by=e.ticket_id, order_by=(e.at, e.id)).label("before"),
+        )
+        .where(e.kind.in_(MOVES), e.ticket_id.in_(followed))
+        .subquery()
     )
     waits = case((moves.c.state == "waiting", 1), else_=0)
-    waited = case((before == "waiting", 1), else_=0)
-    changed = select(moves.c.at.label("at"), (waits - waited).label("change")).subquery()
+    waited = case((func.coalesce(moves.c.before, WAITING) == "waiting", 1), else_=0)
+    change = (waits - waited).label("change")
+    last = (
+        select(state)
+        .where(e.ticket_id == Ticket.id, e.kind.in_(MOVES))
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return union_all(
-        select(Ticket.created_at.label("at"), literal(1).label("change")),
-        select(changed.c.at, changed.c.change).where(changed.c.change != 0),
+        select(Ticket.created_at.label("at"), literal(1).label("change")).where(seen),
+        select(left, literal(-1)).where(seen, left.is_not(None), Ticket.id.not_in(followed)),
+        select(moves.c.at, change).where(change != 0),
+        select(Ticket.closed_at, literal(-1)).where(
+            Ticket.id.in_(followed), Ticket.closed_at.is_not(None), last == "waiting"
+        ),
     ).subquery()
 
 
@@ -305,16 +322,16 @@ async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
     after it was released, returned, transferred to a queue or reopened, until it was taken
     (or transferred to an operator) or closed."""
     sql = _Sql(session, period)
-    changes = _waiting_changes()
-    before = literal_column("''")  # sorts first
-    hour = case((changes.c.at < period.since, before), else_=sql.hour_mark(changes.c.at))
-    rows = await session.execute(
-        select(hour, func.sum(changes.c.change))
-        .where(changes.c.at < period.until)
-        .group_by(hour)
-        .order_by(hour)
+    changes = _waiting_changes(sql, period)
+    hour = case(
+        (changes.c.at < period.since, literal_column("''")),  # before the period: sorts first
+        (changes.c.at >= period.until, literal_column("'~'")),  # after it: sorts last, unread
+        else_=sql.hour_mark(changes.c.at),
     )
-    changed = [(str(h), int(n)) for h, n in rows]  # "" first: the changes before the period
+    rows = await session.execute(
+        select(hour, func.sum(changes.c.change)).group_by(hour).order_by(hour)
+    )
+    changed = [(str(h), int(n)) for h, n in rows]
     marks, i, waiting = [], 0, 0
     for day in period.days:  # at most 24 × 400 marks
         for h in range(24):

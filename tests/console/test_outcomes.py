@@ -194,6 +194,18 @@ async def seed_queue(console) -> None:
     # Tuesday 13:05 local, taken 13:06, returned (no reply) 13:40, taken 13:55, transferred
     # to the lawyers' queue 14:50, taken by a lawyer 16:20: waiting at 15:00 and 16:00
     transferred = Ticket(lang="ru", status="taken", created_at=at(2, 8, 5), taken_at=at(2, 11, 20))
+    # Monday 19:05 local, taken 19:20, handed to a colleague 21:10: never waiting at a mark
+    handed = Ticket(lang="ru", status="taken", created_at=at(1, 14, 5), taken_at=at(1, 16, 10))
+    # Monday 22:05 local, taken 22:10, released 22:30, and its person erased their data at
+    # Tuesday 01:20 (closed with no event): waiting at 23:00, 00:00 and 01:00
+    erased = Ticket(
+        status="closed",
+        resolution="deleted",
+        lang="ru",
+        created_at=at(1, 17, 5),
+        taken_at=at(1, 17, 10),
+        closed_at=at(1, 20, 20),
+    )
     async with console.sessions.begin() as session:
         session.add_all(
             [
@@ -245,6 +257,20 @@ async def seed_queue(console) -> None:
             ("transferred", at(2, 9, 50), "queue lawyer"),
             ("taken", at(2, 11, 20), None),
         )
+        await logged(
+            session,
+            handed,
+            ("opened", at(1, 14, 5), None),
+            ("taken", at(1, 14, 20), None),
+            ("transferred", at(1, 16, 10), "operator 9002"),
+        )
+        await logged(
+            session,
+            erased,
+            ("opened", at(1, 17, 5), None),
+            ("taken", at(1, 17, 10), None),
+            ("released", at(1, 17, 30), None),
+        )
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
@@ -262,6 +288,9 @@ async def test_the_queue_over_time_counts_every_wait(client, console):
         f"{monday} 13:00": 1,
         f"{monday} 16:00": 1,  # released at 15:30
         f"{monday} 17:00": 1,
+        f"{monday} 23:00": 1,  # released at 22:30, its person erased at 01:20
+        f"{tuesday} 00:00": 1,
+        f"{tuesday} 01:00": 1,
         **{f"{tuesday} {h:02d}:00": 1 for h in range(10, 24)},  # reopened at 09:10
         f"{tuesday} 15:00": 2,  # transferred to the lawyers' queue at 14:50
         f"{tuesday} 16:00": 2,
