@@ -54,7 +54,6 @@ class Ticket(Base):
             postgresql_where=text("status != 'closed'"),
         ),
         Index("tickets_by_topic", "group_chat_id", "thread_id"),
-        Index("tickets_by_creation", "created_at"),  # the console's figures of a period
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

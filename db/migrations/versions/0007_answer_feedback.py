@@ -2,8 +2,8 @@
 
 What people said of an FAQ answer ("This helped", or "Talk to a person" pressed under it),
 counted per local day, entry and language for the console and /stats: numbers only, no text
-and no person. Indexes for the console's figures: tickets by creation, and the event log by
-kind and by ticket and time (the queue over time follows the tickets put back in the queue).
+and no person. Indexes of the event log by kind and by ticket and time, for the console's
+queue over time (it follows the tickets put back in the queue or transferred).
 
 Revision ID: 0007
 Revises: 0006
@@ -29,7 +29,6 @@ def upgrade() -> None:
         sa.Column("not_helped", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "entry", "lang"),
     )
-    op.create_index("tickets_by_creation", "tickets", ["created_at"])
     op.create_index("ticket_events_by_kind", "ticket_events", ["kind", "ticket_id"])
     op.create_index("tickets_log", "ticket_events", ["ticket_id", "at"])
 
@@ -37,5 +36,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("tickets_log", table_name="ticket_events")
     op.drop_index("ticket_events_by_kind", table_name="ticket_events")
-    op.drop_index("tickets_by_creation", table_name="tickets")
     op.drop_table("answer_feedback")
