@@ -15,6 +15,7 @@ The cache folder is a temporary one (the bot process is started with
 `bot.knowledge.DEFAULT_CACHE_DIR` pointed at it), so `var/nlu-cache/` is left alone.
 
     .venv/bin/python benchmarks/startup.py [--runs 3] [--only knowledge|demo|run]
+        [--root DIR]   # another checkout of Komek, to measure it in the same conditions
 """
 
 from __future__ import annotations
@@ -64,16 +65,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _knowledge(cache: Path, backend: str) -> float:
+async def _knowledge(root: Path, cache: Path, backend: str) -> float:
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         KNOWLEDGE_CHILD,
         str(cache),
-        str(ROOT / "content"),
+        str(root / "content"),
         backend,
-        cwd=ROOT,
+        cwd=root,
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -108,12 +109,12 @@ def _env(tmp: Path) -> dict[str, str]:
     }
 
 
-async def _demo(cache: Path, tmp: Path) -> tuple[float, float]:
+async def _demo(root: Path, cache: Path, tmp: Path) -> tuple[float, float]:
     port = _free_port()
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-c", BOT_CHILD, str(cache), "demo", "--port", str(port)),
-        cwd=ROOT,
+        cwd=root,
         env=_env(tmp),
         stdout=asyncio.subprocess.DEVNULL,
     )
@@ -134,7 +135,7 @@ async def _demo(cache: Path, tmp: Path) -> tuple[float, float]:
         await process.wait()
 
 
-async def _run(cache: Path, tmp: Path) -> tuple[float, float]:
+async def _run(root: Path, cache: Path, tmp: Path) -> tuple[float, float]:
     async with run_sandbox(port=0) as sandbox:
         state = await sandbox.client.state()
         env = {
@@ -145,7 +146,7 @@ async def _run(cache: Path, tmp: Path) -> tuple[float, float]:
         }
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=ROOT, env=env
+            sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=root, env=env
         )
         try:
             return await _person(sandbox.client, started)
@@ -165,16 +166,21 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=("knowledge", "demo", "run"))
     parser.add_argument("--backend", choices=("tfidf", "semantic"), default="tfidf")
+    parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args()
-    print(f"start-up, {args.runs} run(s), median; {os.cpu_count()} cores; backend {args.backend}")
+    root = args.root.resolve()
+    print(
+        f"start-up of {root}, {args.runs} run(s), median; {os.cpu_count()} cores; "
+        f"backend {args.backend}; load average {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.only in (None, "knowledge"):
             cold, warm = [], []
             for run in range(args.runs):
                 cache = tmp / f"cache-k{run}"
-                cold.append(await _knowledge(cache, args.backend))
-                warm.append(await _knowledge(cache, args.backend))
+                cold.append(await _knowledge(root, cache, args.backend))
+                warm.append(await _knowledge(root, cache, args.backend))
             print("knowledge store ready (process start to one classified message):")
             _show("cold", cold)
             _show("warm", warm)
@@ -184,12 +190,13 @@ async def main() -> None:
             results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
             for run in range(args.runs):
                 cache = tmp / f"cache-{mode}{run}"
-                results["cold"].append(await measure(cache, tmp))
-                results["warm"].append(await measure(cache, tmp))
+                results["cold"].append(await measure(root, cache, tmp))
+                results["warm"].append(await measure(root, cache, tmp))
             print(f"komek {mode} (process start to ...):")
             for state, pairs in results.items():
                 _show(f"{state}: first reply", [p[0] for p in pairs])
                 _show(f"{state}: first answer to a question", [p[1] for p in pairs])
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

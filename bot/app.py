@@ -25,7 +25,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.console.serve import serve_console
 from bot.content.problems import Problem
 from bot.core.engine import Engine
 from bot.core.hours import OfficeHours
@@ -295,7 +294,11 @@ class Komek:
             )
             log.info("polling %s (languages: %s)", settings.api_base, ", ".join(USER_LANGS))
         await self._timers()
-        console = await serve_console(self)  # None unless KOMEK_CONSOLE_PORT is set
+        console = None
+        if settings.console_port:  # its modules and Jinja2 are imported only then
+            from bot.console.serve import serve_console
+
+            console = await serve_console(self)
         if self.health is not None:
             self._spawn(probe_telegram(self.bot, self.health.telegram, self.stopping))
         try:
