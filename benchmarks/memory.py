@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -32,6 +33,12 @@ from bot.sandbox.server import run_sandbox  # noqa: E402
 
 BATCH = 50
 WORDS = "патент регистрация паспорт зарплата школа врач работа виза штраф полиция".split()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def rss(pid: int) -> dict[str, float]:
@@ -72,6 +79,8 @@ async def measure(root: Path, checkpoints: list[int], backend: str) -> list[tupl
                 "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/memory.sqlite3",
                 "KOMEK_API_BASE": sandbox.base_url,
                 "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
+                # Health and metrics on, as by default, on a port no other process holds.
+                "KOMEK_HEALTH_PORT": str(_free_port()),
             }
             await client.create_user(10**6)
             process = await asyncio.create_subprocess_exec(
