@@ -323,15 +323,11 @@ async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
     (or transferred to an operator) or closed."""
     sql = _Sql(session, period)
     changes = _waiting_changes(sql, period)
-    hour = case(
-        (changes.c.at < period.since, literal_column("''")),  # before the period: sorts first
-        (changes.c.at >= period.until, literal_column("'~'")),  # after it: sorts last, unread
-        else_=sql.hour_mark(changes.c.at),
-    )
+    hour = sql.hour_mark(changes.c.at)
     rows = await session.execute(
         select(hour, func.sum(changes.c.change)).group_by(hour).order_by(hour)
     )
-    changed = [(str(h), int(n)) for h, n in rows]
+    changed = [(str(h), int(n)) for h, n in rows]  # the hours before the period first
     marks, i, waiting = [], 0, 0
     for day in period.days:  # at most 24 × 400 marks
         for h in range(24):
