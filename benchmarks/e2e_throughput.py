@@ -9,6 +9,7 @@ processing is measured. Then, with the limits on, a backlog (every person asks a
 the sustained sending rate against the 30/s ceiling, from the sandbox's send log; and the time
 from starting the process to its first reply. Run by hand:
     .venv/bin/python benchmarks/e2e_throughput.py [--users 100 --messages 5 --backlog 300]
+        [--root DIR]   # another checkout's bot (e.g. a git worktree of an older commit)
 """
 
 from __future__ import annotations
@@ -107,7 +108,13 @@ async def _backlog(client: SandboxClient, users: list[int]) -> dict:
 
 
 async def _run(
-    command: list[str], env: dict, users: int, messages: int, komek: bool, backlog: int = 0
+    command: list[str],
+    env: dict,
+    users: int,
+    messages: int,
+    komek: bool,
+    backlog: int = 0,
+    root: Path = ROOT,
 ) -> dict:
     async with run_sandbox(port=0) as sandbox:
         client = sandbox.client
@@ -119,7 +126,7 @@ async def _run(
         }
         await client.create_user(10**6)
         launched = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
+        process = await asyncio.create_subprocess_exec(*command, cwd=root, env=env)
         try:
             await _wait_ready(client, process, 10**6)
             first_reply = time.perf_counter() - launched
@@ -142,8 +149,14 @@ async def _run(
                 )
             ids = list(range(20_000, 20_000 + users))
             await _prepare(client, ids, komek)
+            await asyncio.sleep(1)  # what onboarding sent has settled
+            bot = psutil.Process(process.pid)
+            cpu_before = sum(bot.cpu_times()[:2]) + sum(
+                sum(c.cpu_times()[:2]) for c in bot.children(recursive=True)
+            )
             latencies, elapsed = await _load(client, ids, messages)
-            rss = psutil.Process(process.pid).memory_info().rss / 2**20
+            cpu = sum(bot.cpu_times()[:2]) - cpu_before
+            rss = bot.memory_info().rss / 2**20
         finally:
             process.terminate()
             await process.wait()
@@ -155,6 +168,7 @@ async def _run(
         "p50_ms": 1000 * statistics.median(latencies),
         "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "rss_mib": rss,
+        "cpu_ms": 1000 * cpu / max(len(latencies), 1),  # the bot's CPU time per message
     }
 
 
@@ -163,6 +177,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5)
     parser.add_argument("--backlog", type=int, default=200)
+    parser.add_argument("--root", type=Path, default=ROOT, help="another checkout's bot")
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,7 +188,10 @@ async def main() -> None:
             "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
         }
         unlimited = {**env, "KOMEK_SEND_LIMITS": "false"}
-        komek = await _run([python, "-m", "bot", "run"], unlimited, args.users, args.messages, True)
+        root = args.root.resolve()
+        komek = await _run(
+            [python, "-m", "bot", "run"], unlimited, args.users, args.messages, True, 0, root
+        )
         echo = await _run(
             [python, str(ROOT / "benchmarks" / "echo_bot.py")],
             env,
@@ -182,16 +200,22 @@ async def main() -> None:
             False,
         )
         env["KOMEK_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp}/limited.sqlite3"
-        limited = await _run([python, "-m", "bot", "run"], env, 0, 0, True, args.backlog)
+        limited = None
+        if args.backlog:  # --backlog 0: the throughput part only
+            limited = await _run([python, "-m", "bot", "run"], env, 0, 0, True, args.backlog, root)
+    print(f"komek run from {root}")
     print(f"{args.users} people x {args.messages} messages, two-core machine, SQLite")
-    print(f"{'bot':8} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8}")
+    print(f"{'bot':8} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'RSS MiB':>8} {'CPU ms/msg':>10}")
     for name, r in (("komek", komek), ("echo", echo)):
         print(
             f"{name:8} {r['per_second']:8.1f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['rss_mib']:8.1f}"
+            f"{r['rss_mib']:8.1f} {r['cpu_ms']:10.2f}"
         )
     print(f"komek/echo throughput ratio: {komek['per_second'] / echo['per_second']:.2f}")
+    print(f"echo/komek CPU per message: {echo['cpu_ms'] / komek['cpu_ms']:.2f}")
     print(f"start to first reply: komek {komek['first_reply_s']:.1f} s")
+    if limited is None:
+        return
     print(
         f"limits on, {limited['answers']} answers in a backlog: "
         f"{limited['per_second']:.1f}/s sustained ({limited['per_second'] / 30:.0%} of 30/s)"

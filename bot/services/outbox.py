@@ -389,39 +389,59 @@ class Outbox:
     async def sent(self, rows: list[Row], results: list[int | None]) -> list[float]:
         """Telegram answered: mark the rows sent and link relayed messages, at once. Returns,
         for each row to a person caused by an update, the seconds since that update came."""
+        [waited] = await self.sent_together([(rows, results)])
+        return waited
+
+    async def sent_together(
+        self, answered: list[tuple[list[Row], list[int | None]]]
+    ) -> list[list[float]]:
+        """`sent` for several calls Telegram answered, in one transaction."""
         now = utcnow()
-        causes = {r.update_id for r in rows if r.update_id is not None and r.chat_id > 0}
+        pairs = [
+            (row, result)
+            for rows, results in answered
+            for row, result in zip(rows, results, strict=False)
+        ]
         async with self._sessions.apart() as session:
-            for row, result in zip(rows, results, strict=False):
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id)
-                    .values(
-                        state="sent",
-                        sent_at=now,
-                        claimed_by=None,
-                        payload="{}",  # what people wrote is not kept here once it went
-                        result=str(result) if result is not None else None,
+            await session.execute(
+                update(OutboxMessage),
+                [
+                    {
+                        "id": row.id,
+                        "state": "sent",
+                        "sent_at": now,
+                        "claimed_by": None,
+                        "payload": "{}",  # what people wrote is not kept here once it went
+                        "result": str(result) if result is not None else None,
+                        "lane": row.lane,
+                        "chat_id": row.chat_id,
                         **unaddressed(row.lane),
-                    )
-                )
+                    }
+                    for row, result in pairs
+                ],
+            )
+            for row, result in pairs:
                 if row.record_id is not None and result is not None:
                     await _link(session, row, result, self.group.id)
-            if not causes:
-                return []
-            came = dict(
-                (
-                    await session.execute(
-                        select(InboxUpdate.update_id, InboxUpdate.received_at).where(
-                            InboxUpdate.update_id.in_(causes)
+            causes = {r.update_id for r, _ in pairs if r.update_id is not None and r.chat_id > 0}
+            came = {}
+            if causes:
+                came = dict(
+                    (
+                        await session.execute(
+                            select(InboxUpdate.update_id, InboxUpdate.received_at).where(
+                                InboxUpdate.update_id.in_(causes)
+                            )
                         )
-                    )
-                ).all()
-            )
+                    ).all()
+                )
         return [
-            (now - _utc(came[r.update_id])).total_seconds()
-            for r in rows
-            if r.chat_id > 0 and r.update_id in came
+            [
+                (now - _utc(came[r.update_id])).total_seconds()
+                for r in rows
+                if r.chat_id > 0 and r.update_id in came
+            ]
+            for rows, _results in answered
         ]
 
     async def retry(self, row: Row, after: float, error: str, count: bool = True) -> None:

@@ -3,7 +3,9 @@
 About one message a second in a chat, twenty a minute in a group, thirty a second in all
 (core.telegram.org/bots/faq, "My bot is hitting limits"). The budgets are moving windows of
 the `limits` library: in this process's memory, or in Redis when several processes share the
-work, so that together they stay within them.
+work, so that together they stay within them. The total is also paced (one message every
+1/28 s in this process): a moving window alone lets 28 go at once, and a few such bursts,
+bunched further by a busy moment, exceed 30 a second where Telegram counts them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 PER_CHAT = RateLimitItemPerSecond(1)
 PER_GROUP = RateLimitItemPerMinute(19)  # 20 by the FAQ, less one for network jitter
 TOTAL = RateLimitItemPerSecond(28)  # 30 by the FAQ, with the same margin
+PACE = 1.0 / TOTAL.amount  # seconds between two messages of this process
 
 
 class Budget:
@@ -34,6 +37,7 @@ class Budget:
         )
         self._limiter = MovingWindowRateLimiter(storage)
         self._turn = asyncio.Lock()  # test-then-take must not interleave in this process
+        self._next = 0.0  # monotonic time the next message may go (the pace)
 
     def _items(self, chat_id: int) -> list[tuple[RateLimitItem, str]]:
         items = [(TOTAL, "all"), (PER_CHAT, str(chat_id))]
@@ -56,6 +60,10 @@ class Budget:
                 if not full:
                     for item, key in items:
                         await self._limiter.hit(item, "send", key, cost=cost)
+                    wait = self._next - time.monotonic()
+                    self._next = max(self._next, time.monotonic()) + PACE * cost
+                    if wait > 0:  # in turn, so that the pace holds for everyone waiting
+                        await asyncio.sleep(wait)
                     return
                 resets = []
                 for item, key in full:

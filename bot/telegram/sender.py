@@ -108,6 +108,37 @@ def _backoff(attempts: int) -> float:
     return min(2.0 ** max(attempts, 0), 300.0) * (0.75 + random.random() / 2)
 
 
+class Marks:
+    """Rows Telegram accepted, marked sent together: a call answered while a mark is being
+    written waits for the next one, which carries every call answered meanwhile (one
+    transaction for many, instead of one each). Each caller returns only once its rows are
+    marked, so a lane's next row still waits for it."""
+
+    def __init__(self, outbox: Outbox):
+        self._outbox = outbox
+        self._waiting: list[tuple[list[Row], list[int | None], asyncio.Future]] = []
+        self._writing = asyncio.Lock()
+
+    async def sent(self, rows: list[Row], results: list[int | None]) -> list[float]:
+        mine: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, results, mine))
+        async with self._writing:
+            if not mine.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    waited = await self._outbox.sent_together([(r, res) for r, res, _ in batch])
+                except BaseException as exc:  # cancelled too: nobody is left waiting
+                    failure = exc if isinstance(exc, Exception) else RuntimeError("interrupted")
+                    for _rows, _results, future in batch:
+                        if future is not mine:
+                            future.set_exception(failure)
+                    raise
+                else:
+                    for (_rows, _results, future), seconds in zip(batch, waited, strict=True):
+                        future.set_result(seconds)
+        return await mine
+
+
 class Sender:
     def __init__(
         self,
@@ -134,6 +165,7 @@ class Sender:
         self._concurrency = concurrency
         self._inflight: set[asyncio.Task] = set()
         self._last_check = 0.0
+        self._marks = Marks(outbox)
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
@@ -220,7 +252,7 @@ class Sender:
             await self.budget.spend(row.chat_id, cost=len(rows))  # an album counts each part
             result = await self.bot(method)
             ids = _result_ids(result)
-            waited = await self.outbox.sent(
+            waited = await self._marks.sent(
                 rows, ids if len(ids) == len(rows) else [ids[0]] * len(rows)
             )
             metrics.REPLIES.labels(name, "ok").inc()
