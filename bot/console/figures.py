@@ -98,16 +98,13 @@ class _Sql:
             return func.to_char(func.timezone(self.tz, column), "YYYY-MM-DD")
         return func.date(column, self.shift)
 
-    def hour(self, column):  # type: ignore[no-untyped-def]
+    def weekday_hour(self, column):  # type: ignore[no-untyped-def]
+        """The local weekday (0 is Sunday) and hour as one text, "1 09", read once."""
         if self.postgres:
-            return cast(func.extract("hour", func.timezone(self.tz, column)), Integer)
-        return cast(func.strftime("%H", column, self.shift), Integer)
-
-    def weekday(self, column):  # type: ignore[no-untyped-def]
-        """0 is Sunday in both."""
-        if self.postgres:
-            return cast(func.extract("dow", func.timezone(self.tz, column)), Integer)
-        return cast(func.strftime("%w", column, self.shift), Integer)
+            local = func.timezone(self.tz, column)
+            day, hour = (cast(func.extract(f, local), Integer) for f in ("dow", "hour"))
+            return func.concat(day, " ", hour)
+        return func.strftime("%w %H", column, self.shift)
 
     def hour_mark(self, column):  # type: ignore[no-untyped-def]
         """The local hour as text, "2026-12-01 09:00"."""
@@ -145,38 +142,40 @@ def _pivot(
     return Figure(key, "stacked", ("day", *series), table, notes or {})
 
 
-async def per_day(session: AsyncSession, period: Period, by: str) -> Figure:
+async def per_day(session: AsyncSession, period: Period) -> list[Figure]:
+    """Tickets opened each day by language, and by topic (counted in one pass)."""
     sql = _Sql(session, period)
-    column = Ticket.lang if by == "lang" else func.coalesce(Ticket.subject, NO_TOPIC)
-    day = sql.day(Ticket.created_at)
+    day, subject = sql.day(Ticket.created_at), func.coalesce(Ticket.subject, NO_TOPIC)
     rows = await session.execute(
-        select(day, column, func.count())
+        select(day, Ticket.lang, subject, func.count())
         .where(_in(period, Ticket.created_at))
-        .group_by(day, column)
+        .group_by(day, Ticket.lang, subject)
     )
-    return _pivot(f"tickets_by_{by}", [tuple(r) for r in rows], period.days)
+    by_lang: dict[tuple[str, str], int] = {}
+    by_subject: dict[tuple[str, str], int] = {}
+    for d, lang, topic, n in rows:
+        by_lang[(d, lang)] = by_lang.get((d, lang), 0) + n
+        by_subject[(d, topic)] = by_subject.get((d, topic), 0) + n
+    return [
+        _pivot(key, [(d, s, n) for (d, s), n in counts.items()], period.days)
+        for key, counts in (("tickets_by_lang", by_lang), ("tickets_by_subject", by_subject))
+    ]
 
 
 async def first_reply(session: AsyncSession, period: Period) -> Figure:
     """Median and 90th percentile of the time to the first operator reply (nearest rank)."""
     sql = _Sql(session, period)
+    answered = (_in(period, Ticket.created_at), Ticket.first_response_at.is_not(None))
+    count = await session.scalar(select(func.count()).select_from(Ticket).where(*answered)) or 0
+    wanted = {percent: (count * percent + 99) // 100 for percent in (50, 90)}  # ceil(n * p)
     waited = sql.seconds(Ticket.first_response_at, Ticket.created_at).label("secs")
-    ranked = (
-        select(
-            waited,
-            func.row_number().over(order_by=waited).label("rn"),
-            func.count().over().label("n"),
-        )
-        .where(_in(period, Ticket.created_at), Ticket.first_response_at.is_not(None))
-        .subquery()
+    ranked = select(waited, func.row_number().over(order_by=waited).label("rn"))
+    ranked = ranked.where(*answered).subquery()
+    rows = await session.execute(
+        select(ranked.c.rn, ranked.c.secs).where(ranked.c.rn.in_(set(wanted.values())))
     )
-
-    def rank(percent: int):  # type: ignore[no-untyped-def]
-        wanted = (ranked.c.n * percent + 99) // 100  # ceil(n * p) by integer division
-        return func.max(case((ranked.c.rn == wanted, ranked.c.secs)))
-
-    row = (await session.execute(select(rank(50), rank(90), func.count()))).one()
-    median, p90, count = row
+    secs = dict(tuple(r) for r in rows)
+    median, p90 = (secs.get(wanted[p]) for p in (50, 90))
     minutes = [None if v is None else round(float(v) / 60, 1) for v in (median, p90)]
     return Figure(
         "first_reply",
@@ -347,17 +346,16 @@ async def queue_over_time(session: AsyncSession, period: Period) -> Figure:
 async def hours(session: AsyncSession, period: Period, office: OfficeHours) -> Figure:
     """Tickets opened in each local hour, within and outside office hours (by weekday)."""
     sql = _Sql(session, period)
-    hour, weekday = sql.hour(Ticket.created_at), sql.weekday(Ticket.created_at)
+    when = sql.weekday_hour(Ticket.created_at)
     rows = await session.execute(
-        select(weekday, hour, func.count())
-        .where(_in(period, Ticket.created_at))
-        .group_by(weekday, hour)
+        select(when, func.count()).where(_in(period, Ticket.created_at)).group_by(when)
     )
     inside, outside = [0] * 24, [0] * 24
-    for sunday_first, h, count in rows:  # at most 7 × 24 buckets
-        shifts = office.shifts.get((int(sunday_first) + 6) % 7, ())
-        middle = dt.time(int(h), 30)
-        (inside if any(a <= middle < b for a, b in shifts) else outside)[int(h)] += count
+    for weekday_hour, count in rows:  # at most 7 × 24 buckets
+        sunday_first, h = (int(part) for part in weekday_hour.split())
+        shifts = office.shifts.get((sunday_first + 6) % 7, ())
+        middle = dt.time(h, 30)
+        (inside if any(a <= middle < b for a, b in shifts) else outside)[h] += count
     return Figure(
         "hours",
         "stacked",
@@ -370,8 +368,7 @@ async def dashboard(sessions: Sessions, period: Period, office: OfficeHours) -> 
     async with sessions.begin() as session:
         return [
             await now(session),
-            await per_day(session, period, "lang"),
-            await per_day(session, period, "subject"),
+            *await per_day(session, period),
             await first_reply(session, period),
             await urgent(session, period),
             await ratings(session, period),
