@@ -1,15 +1,16 @@
 """Start-up time: from process start to a ready knowledge store, and to the bot's first reply.
 
 Every figure is measured from the moment a new Python process is started (interpreter start
-and imports included), cold (an empty NLU cache folder: the content is checked and the
-classifier built) and warm (the same folder again: both come from the cache).
+and imports included), cold (the first start: an empty NLU cache folder, so the content is
+checked and the classifier built, and an empty database, so it is migrated and, for the
+demo, filled with its month of tickets) and warm (a restart: the same folder and database).
 
 - `knowledge`: a process that creates `bot.knowledge.KnowledgeStore` on the seed content
   and classifies one message, as the bot does before its first reply.
 - `demo`: `komek demo` (its own sandbox Telegram, SQLite in a temporary folder); a new
   person writes a question as soon as the sandbox answers, then presses Russian and the
   privacy notice and asks again: the time to the first reply and to the first answer.
-- `run`: `komek run` against a sandbox of this process (polling, SQLite), the same person.
+- `run`: `komek run` against a sandbox of this process (polling, SQLite), a new person too.
 
 The cache folder is a temporary one (the bot process is started with
 `bot.knowledge.DEFAULT_CACHE_DIR` pointed at it), so `var/nlu-cache/` is left alone.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import socket
 import statistics
@@ -38,7 +40,7 @@ from bot.sandbox.client import SandboxClient  # noqa: E402
 from bot.sandbox.server import run_sandbox  # noqa: E402
 
 QUESTION = "сколько стоит патент в месяц"
-PERSON = 777_000
+PEOPLE = itertools.count(777_000)  # a new person each time: the database is kept (a restart)
 
 # The child processes; the cache folder is their first argument.
 KNOWLEDGE_CHILD = """
@@ -88,34 +90,36 @@ async def _knowledge(root: Path, cache: Path, backend: str) -> float:
 
 async def _person(client: SandboxClient, started: float) -> tuple[float, float]:
     """Seconds from process start to the first reply, and to the first answer."""
-    await client.create_user(PERSON, language_code="ru")
-    sent = await client.user_sends_text(PERSON, QUESTION)
-    [first] = await client.wait_for_messages(PERSON, 1, after_id=sent["message_id"], timeout=120)
+    person = next(PEOPLE)
+    await client.create_user(person, language_code="ru")
+    sent = await client.user_sends_text(person, QUESTION)
+    [first] = await client.wait_for_messages(person, 1, after_id=sent["message_id"], timeout=120)
     first_reply = time.perf_counter() - started
     for data in ("lang:ru", "ok:1"):  # the picker and then the notice, in place
-        body = {"from_id": PERSON, "message_id": first["message_id"], "data": data}
+        body = {"from_id": person, "message_id": first["message_id"], "data": data}
         await client.request("POST", "/press", {**body, "force": True})
     await asyncio.sleep(0.3)
-    sent = await client.user_sends_text(PERSON, QUESTION)
-    await client.wait_for_messages(PERSON, 1, after_id=sent["message_id"], timeout=60)
+    sent = await client.user_sends_text(person, QUESTION)
+    await client.wait_for_messages(person, 1, after_id=sent["message_id"], timeout=60)
     return first_reply, time.perf_counter() - started
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env(cache: Path) -> dict[str, str]:
+    """The database lives beside the cache folder: a warm start is a restart, with both."""
     return {
         **os.environ,
         "KOMEK_LOG_LEVEL": "WARNING",
-        "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/startup-{time.monotonic_ns()}.sqlite3",
+        "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{cache.with_suffix('.sqlite3')}",
     }
 
 
-async def _demo(root: Path, cache: Path, tmp: Path) -> tuple[float, float]:
+async def _demo(root: Path, cache: Path) -> tuple[float, float]:
     port = _free_port()
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-c", BOT_CHILD, str(cache), "demo", "--port", str(port)),
         cwd=root,
-        env=_env(tmp),
+        env=_env(cache),
         stdout=asyncio.subprocess.DEVNULL,
     )
     try:
@@ -135,11 +139,11 @@ async def _demo(root: Path, cache: Path, tmp: Path) -> tuple[float, float]:
         await process.wait()
 
 
-async def _run(root: Path, cache: Path, tmp: Path) -> tuple[float, float]:
+async def _run(root: Path, cache: Path) -> tuple[float, float]:
     async with run_sandbox(port=0) as sandbox:
         state = await sandbox.client.state()
         env = {
-            **_env(tmp),
+            **_env(cache),
             "KOMEK_BOT_TOKEN": "1:BENCH",
             "KOMEK_API_BASE": sandbox.base_url,
             "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
@@ -190,8 +194,8 @@ async def main() -> None:
             results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
             for run in range(args.runs):
                 cache = tmp / f"cache-{mode}{run}"
-                results["cold"].append(await measure(root, cache, tmp))
-                results["warm"].append(await measure(root, cache, tmp))
+                results["cold"].append(await measure(root, cache))
+                results["warm"].append(await measure(root, cache))
             print(f"komek {mode} (process start to ...):")
             for state, pairs in results.items():
                 _show(f"{state}: first reply", [p[0] for p in pairs])
