@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.index import char_ngrams
+from nlu.index import Vocabulary, char_ngrams
 from nlu.normalize import fold
 
 LANGS = ("kk", "ky", "tg", "uz", "ru", "other")  # "other": none of ours, in Latin letters
@@ -127,7 +127,7 @@ class LangModel:
     """P(language | folded text) over `LANGS`.
 
     Scoring repeats what scikit-learn's TfidfVectorizer and MultinomialNB compute, for one
-    short text without their per-call overhead (2 ms there, 0.1 ms here)."""
+    short text without their per-call overhead (2 ms there, 0.2 ms here)."""
 
     def __init__(self, lines_by_lang: dict[str, list[str]]):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -140,8 +140,10 @@ class LangModel:
         # Uniform priors: how much text a language has says nothing of who writes.
         nb = MultinomialNB(alpha=0.05, fit_prior=False).fit(vectorizer.fit_transform(keys), labels)
         self.langs: tuple[str, ...] = tuple(str(c) for c in nb.classes_)
-        self._index: dict[str, int] = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
-        self._idf = vectorizer.idf_.astype(np.float32)
+        # Its n-grams as a sorted NumPy string array: 3 MB where a dict took 17.
+        self._vocabulary = Vocabulary.of(vectorizer, 1.0)._replace(
+            idf=vectorizer.idf_.astype(np.float32)
+        )
         # (features, languages): each n-gram's log-probability per language
         self._log_probs = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
         self._prior = nb.class_log_prior_.astype(np.float32)
@@ -152,17 +154,12 @@ class LangModel:
 
     def log_probs(self, text: str) -> dict[str, float]:
         """Log-probabilities of the languages for `text` (any script); empty without letters."""
-        key = fold(text)
-        counts: dict[int, int] = {}
-        for gram in char_ngrams(key, *NGRAMS):
-            column = self._index.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
+        found = self._vocabulary.columns(char_ngrams(fold(text), *NGRAMS))
+        if not len(found):
             return {}
-        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-        weights = tf * self._idf[columns]
+        columns, counts = np.unique(found, return_counts=True)
+        tf = 1.0 + np.log(counts.astype(np.float32))
+        weights = tf * self._vocabulary.idf[columns]
         weights /= np.sqrt(np.dot(weights, weights))
         joint = self._prior + weights @ self._log_probs[columns]
         joint -= joint.max()
