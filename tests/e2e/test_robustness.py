@@ -183,3 +183,55 @@ async def test_webhook_mode_answers_with_the_secret_checked(settings, knowledge,
 
 async def _webhook_set(client) -> bool:
     return bool((await client.state()).get("webhook", {}).get("url"))
+
+
+async def test_one_message_that_fails_on_our_side_costs_only_itself(
+    settings, knowledge, client, monkeypatch, caplog
+):
+    """Messages that come together are handled in one unit of work; when one of them fails,
+    the others are still answered once each, and the failing one reaches a human."""
+    from bot.telegram import private
+    from tests.e2e.test_faults import SORRY
+
+    running = Running(settings, KnowledgeStore(settings.content_dir, knowledge))
+    await running.start()
+    people = [await new_person(client, 6101 + i) for i in range(5)]
+    for person in people:
+        await start(person, "ru")
+    await running.stop()  # what they write next waits in Telegram, then comes in one batch
+
+    unlucky = people[2].id
+    execute = private.Conversation.execute
+
+    async def failing(self, decision, chat_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if chat_id == unlucky:
+            raise RuntimeError("a bug of ours")
+        return await execute(self, decision, chat_id, *args, **kwargs)
+
+    monkeypatch.setattr(private.Conversation, "execute", failing)
+    sent = {p.id: await client.user_sends_text(p.id, "сколько стоит патент") for p in people}
+    caplog.set_level(logging.INFO, logger="bot.telegram.intake")
+    await running.start()
+
+    async def replies(person) -> list[str]:  # type: ignore[no-untyped-def]
+        found = await client.messages(
+            person.id, from_bot=True, after_id=sent[person.id]["message_id"]
+        )
+        return [m["text"] for m in found]
+
+    async def everyone_answered() -> bool:
+        return all([await replies(p) for p in people]) and await _all_handled(running.komek)
+
+    try:
+        await eventually(everyone_answered, timeout=60)  # the failing one: after 3 attempts
+        title = knowledge.content.entries["work_permit_cost"].texts["ru"].title
+        for person in people:
+            texts = await replies(person)
+            if person.id == unlucky:
+                assert SORRY in texts  # with the ticket's place in the queue
+                assert not any(title in t for t in texts)
+            else:
+                assert len(texts) == 1 and title in texts[0], texts
+        assert any("handled one by one instead" in r.getMessage() for r in caplog.records)
+    finally:
+        await running.stop()
