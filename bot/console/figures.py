@@ -278,6 +278,7 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
         or_(Ticket.closed_at.is_(None), Ticket.closed_at >= period.since),
     )
     followed = select(e.ticket_id).where(e.kind.in_(FOLLOWED), e.ticket_id.is_not(None))
+    followed_seen = select(Ticket.id).where(seen, Ticket.id.in_(followed))
     left = sql.earliest(Ticket.taken_at, Ticket.first_response_at, Ticket.closed_at)
     moves = (
         select(
@@ -285,7 +286,7 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
             state.label("state"),
             func.lag(state).over(partition_by=e.ticket_id, order_by=(e.at, e.id)).label("before"),
         )
-        .where(e.kind.in_(MOVES), e.ticket_id.in_(followed))
+        .where(e.kind.in_(MOVES), e.ticket_id.in_(followed_seen))
         .subquery()
     )
     waits = case((moves.c.state == "waiting", 1), else_=0)
@@ -303,7 +304,7 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
         select(left, literal(-1)).where(seen, left.is_not(None), Ticket.id.not_in(followed)),
         select(moves.c.at, change).where(change != 0),
         select(Ticket.closed_at, literal(-1)).where(
-            Ticket.id.in_(followed), Ticket.closed_at.is_not(None), last == "waiting"
+            seen, Ticket.id.in_(followed), Ticket.closed_at.is_not(None), last == "waiting"
         ),
     ).subquery()
 

@@ -194,6 +194,10 @@ async def seed_queue(console) -> None:
     # Tuesday 13:05 local, taken 13:06, returned (no reply) 13:40, taken 13:55, transferred
     # to the lawyers' queue 14:50, taken by a lawyer 16:20: waiting at 15:00 and 16:00
     transferred = Ticket(lang="ru", status="taken", created_at=at(2, 8, 5), taken_at=at(2, 11, 20))
+    # The Wednesday before: released, taken again and closed; left out of the period's counts
+    earlier = Ticket(
+        lang="ru", status="closed", created_at=at(-4, 5), taken_at=at(-4, 7), closed_at=at(-4, 8)
+    )
     # Monday 19:05 local, taken 19:20, handed to a colleague 21:10: never waiting at a mark
     handed = Ticket(lang="ru", status="taken", created_at=at(1, 14, 5), taken_at=at(1, 16, 10))
     # Monday 22:05 local, taken 22:10, released 22:30, and its person erased their data at
@@ -259,6 +263,15 @@ async def seed_queue(console) -> None:
         )
         await logged(
             session,
+            earlier,
+            ("opened", at(-4, 5), None),
+            ("taken", at(-4, 5, 30), None),
+            ("released", at(-4, 6), None),
+            ("taken", at(-4, 7), None),
+            ("closed", at(-4, 8), "answered"),
+        )
+        await logged(
+            session,
             handed,
             ("opened", at(1, 14, 5), None),
             ("taken", at(1, 14, 20), None),
@@ -307,6 +320,7 @@ async def test_the_queue_over_time_counts_every_wait(client, console):
     got = sections(await (await client.get(f"/export.csv?{week}")).text())
     assert got["queue"][0] == ["day", "most_waiting"]
     most = {day: int(n) for day, n in got["queue"][1:]}
-    assert len(most) == 8 and sum(most.values()) == 6
+    assert len(most) == 8 and sum(most.values()) == 7
+    assert most[str(START - 4 * DAY)] == 1  # the Wednesday's ticket, released at 11:00
     assert most[str(START - DAY)] == 1 and most[sunday] == 1
     assert most[monday] == 2 and most[tuesday] == 2
