@@ -2,8 +2,9 @@
 
 Every figure is measured from the moment a new Python process is started (interpreter start
 and imports included), cold (the first start: an empty NLU cache folder, so the content is
-checked and the classifier built, and an empty database, so it is migrated and, for the
-demo, filled with its month of tickets) and warm (a restart: the same folder and database).
+checked and the classifier built, and an empty database, which is migrated) and warm (the
+same folder again; for `run` a restart: the same database and Telegram sandbox; for `demo`
+a new database again, migrated and filled with the console's month of demo tickets).
 
 - `knowledge`: a process that creates `bot.knowledge.KnowledgeStore` on the seed content
   and classifies one message, as the bot does before its first reply.
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.sandbox.client import SandboxClient  # noqa: E402
-from bot.sandbox.server import run_sandbox  # noqa: E402
+from bot.sandbox.server import Sandbox, run_sandbox  # noqa: E402
 
 QUESTION = "сколько стоит патент в месяц"
 PEOPLE = itertools.count(777_000)  # a new person each time: the database is kept (a restart)
@@ -104,22 +105,23 @@ async def _person(client: SandboxClient, started: float) -> tuple[float, float]:
     return first_reply, time.perf_counter() - started
 
 
-def _env(cache: Path) -> dict[str, str]:
-    """The database lives beside the cache folder: a warm start is a restart, with both."""
+def _env(database: Path) -> dict[str, str]:
     return {
         **os.environ,
         "KOMEK_LOG_LEVEL": "WARNING",
-        "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{cache.with_suffix('.sqlite3')}",
+        "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
     }
 
 
-async def _demo(root: Path, cache: Path) -> tuple[float, float]:
+async def _demo(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, float]:
+    """A new database each time: the demo's own sandbox numbers its updates from 1 again,
+    and a kept database would take them for updates it has handled."""
     port = _free_port()
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-c", BOT_CHILD, str(cache), "demo", "--port", str(port)),
         cwd=root,
-        env=_env(cache),
+        env=_env(cache.parent / f"demo-{time.monotonic_ns()}.sqlite3"),
         stdout=asyncio.subprocess.DEVNULL,
     )
     try:
@@ -139,25 +141,26 @@ async def _demo(root: Path, cache: Path) -> tuple[float, float]:
         await process.wait()
 
 
-async def _run(root: Path, cache: Path) -> tuple[float, float]:
-    async with run_sandbox(port=0) as sandbox:
-        state = await sandbox.client.state()
-        env = {
-            **_env(cache),
-            "KOMEK_BOT_TOKEN": "1:BENCH",
-            "KOMEK_API_BASE": sandbox.base_url,
-            "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
-        }
-        started = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=root, env=env
-        )
-        try:
-            return await _person(sandbox.client, started)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                process.terminate()
-            await process.wait()
+async def _run(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, float]:
+    """The database beside the cache folder, and the same sandbox: warm is a restart."""
+    assert sandbox is not None
+    state = await sandbox.client.state()
+    env = {
+        **_env(cache.with_suffix(".sqlite3")),
+        "KOMEK_BOT_TOKEN": "1:BENCH",
+        "KOMEK_API_BASE": sandbox.base_url,
+        "KOMEK_OPERATOR_CHAT_ID": str(state["operator_chat_id"]),
+    }
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=root, env=env
+    )
+    try:
+        return await _person(sandbox.client, started)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        await process.wait()
 
 
 def _show(name: str, values: list[float]) -> None:
@@ -194,8 +197,12 @@ async def main() -> None:
             results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
             for run in range(args.runs):
                 cache = tmp / f"cache-{mode}{run}"
-                results["cold"].append(await measure(root, cache))
-                results["warm"].append(await measure(root, cache))
+                async with contextlib.AsyncExitStack() as stack:
+                    sandbox = None
+                    if mode == "run":  # one Telegram for the first start and the restart
+                        sandbox = await stack.enter_async_context(run_sandbox(port=0))
+                    results["cold"].append(await measure(root, cache, sandbox))
+                    results["warm"].append(await measure(root, cache, sandbox))
             print(f"komek {mode} (process start to ...):")
             for state, pairs in results.items():
                 _show(f"{state}: first reply", [p[0] for p in pairs])
