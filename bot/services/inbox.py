@@ -140,20 +140,20 @@ class Inbox:
                 if r.raw is not None
             ]
 
-    async def done(self, update_id: int, worker: str) -> bool:
-        """Mark the update handled, inside the unit of work that handled it. False when the
+    async def done(self, update_ids: list[int], worker: str) -> bool:
+        """Mark the updates handled, inside the unit of work that handled them. False when a
         claim was lost meanwhile (another worker took it over): then the unit must roll back."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(InboxUpdate)
                 .where(
-                    InboxUpdate.update_id == update_id,
+                    InboxUpdate.update_id.in_(update_ids),
                     InboxUpdate.state == "new",
                     InboxUpdate.claimed_by == worker,
                 )
                 .values(state="done", raw=None, done_at=utcnow(), claimed_by=None)
             )
-            return result.rowcount == 1
+            return result.rowcount == len(set(update_ids))
 
     async def failed(self, update_id: int, worker: str, error: str) -> int:
         """An attempt failed on our side: try again later. Returns the attempts so far."""

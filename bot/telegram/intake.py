@@ -299,14 +299,17 @@ class Intake:
             return None
 
     async def _feed(self, claimed: Claimed, update_: Update) -> None:
-        """Handle one update inside the current unit of work, and mark it done there."""
+        """Handle one update inside the current unit of work (marking it done is the
+        caller's, in the same unit)."""
         token = cause.set(claimed.update_id)
         try:
             await self.dispatcher.feed_update(self.bot, update_)
-            if not await self.inbox.done(claimed.update_id, self.name):
-                raise LostClaim(claimed.update_id)
         finally:
             cause.reset(token)
+
+    async def _done(self, claimed: list[Claimed]) -> None:
+        if not await self.inbox.done([c.update_id for c in claimed], self.name):
+            raise LostClaim(claimed[0].update_id)
 
     async def handle_together(self, claimed: list[Claimed]) -> bool:
         """Several people's next updates in ONE unit of work (one commit instead of one per
@@ -325,6 +328,7 @@ class Intake:
                     with logs.about(update_id=one.update_id, person=person) as fields:
                         await self._feed(one, update_)  # type: ignore[arg-type]
                         told.append(fields)
+                await self._done(claimed)
         except Exception as exc:
             log.info("%d updates handled one by one instead: %s", len(read), type(exc).__name__)
             return False
@@ -349,6 +353,7 @@ class Intake:
             try:
                 async with self.sessions.unit():
                     await self._feed(claimed, update_)
+                    await self._done([claimed])
                 fields["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
                 fields.setdefault("outcome", update_kind(claimed.raw))
                 log.info(
