@@ -89,20 +89,27 @@ async def _knowledge(root: Path, cache: Path, backend: str) -> float:
     return elapsed
 
 
-async def _person(client: SandboxClient, started: float) -> tuple[float, float]:
-    """Seconds from process start to the first reply, and to the first answer."""
+def _cpu(pid: int) -> float:
+    """CPU seconds the process has used (user and system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _person(client: SandboxClient, started: float, pid: int) -> tuple[float, ...]:
+    """Seconds from process start to the first reply, the CPU seconds the bot's process used
+    until then, and the seconds to the first answer."""
     person = next(PEOPLE)
     await client.create_user(person, language_code="ru")
     sent = await client.user_sends_text(person, QUESTION)
     [first] = await client.wait_for_messages(person, 1, after_id=sent["message_id"], timeout=120)
-    first_reply = time.perf_counter() - started
+    first_reply, cpu = time.perf_counter() - started, _cpu(pid)
     for data in ("lang:ru", "ok:1"):  # the picker and then the notice, in place
         body = {"from_id": person, "message_id": first["message_id"], "data": data}
         await client.request("POST", "/press", {**body, "force": True})
     await asyncio.sleep(0.3)
     sent = await client.user_sends_text(person, QUESTION)
     await client.wait_for_messages(person, 1, after_id=sent["message_id"], timeout=60)
-    return first_reply, time.perf_counter() - started
+    return first_reply, cpu, time.perf_counter() - started
 
 
 def _env(database: Path) -> dict[str, str]:
@@ -110,10 +117,11 @@ def _env(database: Path) -> dict[str, str]:
         **os.environ,
         "KOMEK_LOG_LEVEL": "WARNING",
         "KOMEK_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "KOMEK_HEALTH_PORT": str(_free_port()),  # on, as by default, where no one else is
     }
 
 
-async def _demo(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, float]:
+async def _demo(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, ...]:
     """A new database each time: the demo's own sandbox numbers its updates from 1 again,
     and a kept database would take them for updates it has handled."""
     port = _free_port()
@@ -134,14 +142,14 @@ async def _demo(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float
                     break
                 except OSError:  # aiohttp's connection errors are OSErrors
                     await asyncio.sleep(0.02)
-            return await _person(client, started)
+            return await _person(client, started, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
         await process.wait()
 
 
-async def _run(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, float]:
+async def _run(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float, ...]:
     """The database beside the cache folder, and the same sandbox: warm is a restart."""
     assert sandbox is not None
     state = await sandbox.client.state()
@@ -156,7 +164,7 @@ async def _run(root: Path, cache: Path, sandbox: Sandbox | None) -> tuple[float,
         sys.executable, "-c", BOT_CHILD, str(cache), "run", cwd=root, env=env
     )
     try:
-        return await _person(sandbox.client, started)
+        return await _person(sandbox.client, started, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
@@ -194,7 +202,7 @@ async def main() -> None:
         for mode, measure in (("demo", _demo), ("run", _run)):
             if args.only not in (None, mode):
                 continue
-            results: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+            results: dict[str, list[tuple[float, ...]]] = {"cold": [], "warm": []}
             for run in range(args.runs):
                 cache = tmp / f"cache-{mode}{run}"
                 async with contextlib.AsyncExitStack() as stack:
@@ -206,7 +214,8 @@ async def main() -> None:
             print(f"komek {mode} (process start to ...):")
             for state, pairs in results.items():
                 _show(f"{state}: first reply", [p[0] for p in pairs])
-                _show(f"{state}: first answer to a question", [p[1] for p in pairs])
+                _show(f"{state}: CPU of the bot until then", [p[1] for p in pairs])
+                _show(f"{state}: first answer to a question", [p[2] for p in pairs])
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
