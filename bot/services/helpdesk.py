@@ -44,6 +44,7 @@ class Relayed:
     kind: str
     text: str | None = None
     media_group: str | None = None
+    reply_to: int | None = None  # the message it answers, in the same chat
 
 
 class Helpdesk:
@@ -195,6 +196,9 @@ class Helpdesk:
         )
         if await self._held(ticket, record):
             return
+        answers = None  # a reply to an operator's message is a reply to it in the topic too
+        if message.reply_to is not None:
+            answers = await self.tickets.linked_group_message(ticket.user_id, message.reply_to)
         await self.outbox.copy_to_topic(
             ticket.id,
             ticket.user_id,
@@ -202,6 +206,7 @@ class Helpdesk:
             record_id=record,
             media_group=message.media_group,
             priority=URGENT if ticket.urgent else 0,
+            reply_to=answers,
         )
 
     async def _held(self, ticket: TicketView, record: int) -> bool:
@@ -278,8 +283,15 @@ class Helpdesk:
             sender_id=operator_id,
             user_message_id=None,
         )
+        answers = None  # a reply to the person's message is a reply to it in their chat too
+        if message.reply_to is not None:
+            answers = await self.tickets.linked_user_message(self.group.id, message.reply_to)
         await self.outbox.copy_to_person(
-            ticket.user_id, message.message_id, record_id=record, media_group=message.media_group
+            ticket.user_id,
+            message.message_id,
+            record_id=record,
+            media_group=message.media_group,
+            reply_to=answers,
         )
         await self.queue.operator_replied(ticket.id)
 

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -63,11 +63,14 @@ def message(
         "text": text,
         "parse_mode": "HTML" if html else None,
         "reply_markup": markup(buttons),
-        "reply_parameters": (
-            {"message_id": reply_to, "allow_sending_without_reply": True} if reply_to else None
-        ),
+        "reply_parameters": _reply(reply_to),
         **more,
     }
+
+
+def _reply(message_id: int | None) -> dict[str, Any] | None:
+    """Sent as a reply to `message_id`; still sent if that message is gone."""
+    return {"message_id": message_id, "allow_sending_without_reply": True} if message_id else None
 
 
 def person_lane(chat_id: int) -> str:
@@ -157,9 +160,9 @@ class Outbox:
         delay: float = 0.0,
     ) -> None:
         now = utcnow()
-        async with self._sessions.begin() as session:
-            session.add(
-                OutboxMessage(
+        async with self._sessions.begin() as session:  # a plain INSERT: no ORM flush
+            await session.execute(
+                insert(OutboxMessage).values(
                     lane=lane,
                     chat_id=chat_id,
                     ticket_id=ticket_id,
@@ -280,10 +283,16 @@ class Outbox:
         record_id: int | None,
         media_group: str | None = None,
         priority: int = NORMAL,
+        reply_to: int | None = None,
     ) -> None:
         await self.call(
             "copyMessage",
-            {"chat_id": self.group.id, "from_chat_id": from_chat, "message_id": message_id},
+            {
+                "chat_id": self.group.id,
+                "from_chat_id": from_chat,
+                "message_id": message_id,
+                "reply_parameters": _reply(reply_to),
+            },
             chat_id=self.group.id,
             lane=topic_lane(ticket_id),
             ticket_id=ticket_id,
@@ -300,10 +309,16 @@ class Outbox:
         *,
         record_id: int | None,
         media_group: str | None = None,
+        reply_to: int | None = None,
     ) -> None:
         await self.call(
             "copyMessage",
-            {"chat_id": chat_id, "from_chat_id": self.group.id, "message_id": message_id},
+            {
+                "chat_id": chat_id,
+                "from_chat_id": self.group.id,
+                "message_id": message_id,
+                "reply_parameters": _reply(reply_to),
+            },
             chat_id=chat_id,
             lane=person_lane(chat_id),
             media_group=media_group,

@@ -85,11 +85,15 @@ class Understanding:
 
 
 def relayed(message: Message) -> Relayed:
+    answered = message.reply_to_message
+    if answered is not None and answered.message_id == message.message_thread_id:
+        answered = None  # in a topic, every message "answers" the topic's first message
     return Relayed(
         message.message_id,
         kind_of(message),
         message.text or message.caption,
         str(message.media_group_id) if message.media_group_id else None,
+        answered.message_id if answered is not None else None,
     )
 
 

@@ -304,6 +304,7 @@ class Sender:
             rows = await self.outbox.album_parts(row, self.worker, self.lease) or [row]
             if len(rows) > 1:
                 payload.pop("message_id", None)
+                payload.pop("reply_parameters", None)  # an album goes as it is
                 payload["message_ids"] = [r.payload["message_id"] for r in rows]
                 return rows, CopyMessages.model_validate(payload)
         cls = METHODS.get(row.method)

@@ -192,3 +192,45 @@ async def test_delete_my_data_removes_the_conversation_everywhere(bot, person, c
         assert await session.get(User, person.id) is None
         assert (await session.get(Ticket, 1)).user_id is None  # kept for statistics only
     assert topic
+
+
+async def test_replies_stay_threaded_both_ways(bot, person, client):
+    """An operator who answers a particular message of the person's, in the topic, is seen
+    answering that message in the person's chat; and the other way round."""
+    await client.add_operator(OPERATOR)
+    topic, header = await open_ticket(person, client)
+    thread = topic["message_thread_id"]
+    group = client.operator_chat_id
+    first = await client.user_sends_text(person.id, "у меня вопрос про договор")
+    second = await client.user_sends_text(person.id, "и ещё про трудовой договор")
+    copies = await client.wait_for_messages(
+        group, 2, thread_id=thread, after_id=header["message_id"]
+    )
+    assert [c["text"] for c in copies] == [
+        "у меня вопрос про договор",
+        "и ещё про трудовой договор",
+    ]
+
+    # The operator answers the first message, then writes in the topic without replying.
+    await client.operator_sends_text(
+        OPERATOR,
+        "Какой договор?",
+        thread_id=thread,
+        reply_to_message_id=copies[0]["message_id"],
+    )
+    [answer] = await client.wait_for_messages(person.id, 1, after_id=second["message_id"])
+    assert answer["text"] == "Какой договор?"
+    assert answer["reply_to_message"]["message_id"] == first["message_id"]
+    await client.operator_sends_text(OPERATOR, "Мы поможем.", thread_id=thread)
+    [plain] = await client.wait_for_messages(person.id, 1, after_id=answer["message_id"])
+    assert "reply_to_message" not in plain  # not a reply to anything in the person's chat
+
+    # The person answers the operator's question: in the topic it answers the question.
+    await client.user_sends_text(person.id, "трудовой", reply_to_message_id=answer["message_id"])
+    question = await client.messages(group, thread_id=thread)
+    asked = next(m for m in question if m.get("text") == "Какой договор?")
+    [copied] = await client.wait_for_messages(
+        group, 1, thread_id=thread, after_id=max(m["message_id"] for m in question), from_bot=True
+    )
+    assert copied["text"] == "трудовой"
+    assert copied["reply_to_message"]["message_id"] == asked["message_id"]
