@@ -155,6 +155,13 @@ class SandboxClient:
     async def user_sends_text(self, user_id: int, text: str, **fields: Any) -> dict[str, Any]:
         return await self.send(user_id, "text", text=text, **fields)
 
+    async def user_edits(
+        self, user_id: int, message_id: int, text: str, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """A person (or, with ``chat_id``, an operator in the group) edits a message."""
+        body = {"from_id": user_id, "message_id": message_id, "text": text, "chat_id": chat_id}
+        return await self.request("POST", "/edit", body)
+
     async def user_sends_media(
         self, user_id: int, kind: str, caption: str | None = None, **extra: Any
     ) -> dict[str, Any]:

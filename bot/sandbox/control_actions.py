@@ -40,6 +40,21 @@ async def send(request: web.Request) -> Any:
     return stored.data
 
 
+@routes.post("/control/edit")
+@guarded
+async def edit(request: web.Request) -> Any:
+    """``{"from_id", "message_id", "text", "chat_id"?}`` -> the edited Message."""
+    data = await body_of(request)
+    stored = people.person_edits(
+        request.app[WORLD_KEY],
+        int(data["from_id"]),
+        int(data["message_id"]),
+        str(data["text"]),
+        chat_id=opt_int(data, "chat_id"),
+    )
+    return stored.data
+
+
 @routes.post("/control/album")
 @guarded
 async def album(request: web.Request) -> Any:

@@ -132,6 +132,25 @@ def person_sends(
     return stored
 
 
+def person_edits(
+    world: World, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
+) -> StoredMessage:
+    """A person edits the text (or a media message's caption) of a message of theirs; the
+    bot gets an ``edited_message`` update."""
+    user = person(world, user_id)
+    chat = chat_of(world, user, chat_id)
+    stored = chat.message(message_id)
+    if stored is None or stored.sender_id != user.id:
+        raise ControlError(f"message {message_id} of user {user_id} not found in chat {chat.id}")
+    key = "text" if "text" in stored.data else "caption"
+    for old in (key, "entities" if key == "text" else "caption_entities"):
+        stored.data.pop(old, None)
+    stored.data.update(_text_content(key, text))
+    stored.data["edit_date"] = int(time.time())
+    world.updates.push("edited_message", copy.deepcopy(stored.data))
+    return stored
+
+
 def person_sends_album(
     world: World,
     user_id: int,

@@ -21,7 +21,7 @@ from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs, babel_locale, format_number, format_wait
 from bot.core.messages import Button
 from bot.services import topics
-from bot.services.outbox import URGENT, Group, Outbox, markup
+from bot.services.outbox import URGENT, Group, Outbox, markup, person_lane, topic_lane
 from bot.services.queue import Queue
 from bot.services.team import Team
 from bot.services.tickets import Tickets, TicketView
@@ -294,6 +294,31 @@ class Helpdesk:
             reply_to=answers,
         )
         await self.queue.operator_replied(ticket.id)
+
+    async def edited(
+        self,
+        ticket: TicketView,
+        by_person: bool,
+        message_id: int,
+        text: str,
+        caption: bool,
+        entities: list[dict] | None = None,
+    ) -> bool:
+        """A message relayed from the person's chat (or from the topic) was edited there: its
+        copy on the other side is edited the same way. False when it was never relayed (a
+        question the bot answered itself, a `//` note)."""
+        if by_person:
+            copy = await self.tickets.linked_group_message(ticket.user_id, message_id)
+            chat, lane = self.group.id, topic_lane(ticket.id)
+        else:
+            copy = await self.tickets.linked_user_message(self.group.id, message_id)
+            chat, lane = ticket.user_id, person_lane(ticket.user_id)
+        if copy is None:
+            return False
+        await self.outbox.relay_edit(
+            chat, copy, text, caption=caption, lane=lane, entities=entities
+        )
+        return True
 
     async def send_text(self, ticket: TicketView, text: str, operator_id: int) -> None:
         """A prepared text (canned reply or content answer) sent on an operator's behalf."""

@@ -215,6 +215,30 @@ class Outbox:
             fallback="send",
         )
 
+    async def relay_edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        caption: bool,
+        lane: str,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """A relayed message was edited where it was written: its copy is edited too."""
+        key = "caption" if caption else "text"
+        await self.call(
+            "editMessageCaption" if caption else "editMessageText",
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                key: text,
+                f"{key}_entities" if caption else "entities": entities or None,
+            },
+            chat_id=chat_id,
+            lane=lane,
+        )
+
     async def to_topic(
         self,
         ticket_id: int,

@@ -14,7 +14,7 @@ from bot.services import topics
 from bot.services.helpdesk import NOTE_PREFIX, Helpdesk
 from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.telegram import operator_commands as commands
-from bot.telegram.private import relayed
+from bot.telegram.private import edit_of, relayed
 from bot.telegram.render import answer_quietly, kind_of
 from bot.telegram.team import SERVICE, InOperatorGroup, Operators, in_group, operator_text
 
@@ -47,6 +47,24 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         return
     fresh = await helpdesk.tickets.get(ticket.id)
     await helpdesk.from_operator(fresh or ticket, operator, relayed(message))
+
+
+async def on_topic_edit(message: Message, operators: Operators) -> None:
+    """An operator edited a message they wrote in a ticket's topic: the person's copy is
+    edited too (a `//` note was never copied, so nothing changes for the person)."""
+    if message.from_user is None or message.from_user.is_bot:
+        return
+    edit = edit_of(message)
+    helpdesk = operators.helpdesk
+    ticket = await helpdesk.tickets.by_topic(message.chat.id, message.message_thread_id or 0)
+    if edit is None or ticket is None or ticket.status == "closed":
+        return
+    if not await operators.allowed(message.from_user):
+        return
+    text, caption, entities = edit
+    if text.startswith(NOTE_PREFIX):
+        return
+    await helpdesk.edited(ticket, False, message.message_id, text, caption, entities)
 
 
 async def on_group_migrated(message: Message, helpdesk: Helpdesk) -> None:
@@ -199,6 +217,8 @@ def make_router() -> Router:
     router.message.filter(InOperatorGroup())
     router.callback_query.filter(InOperatorGroup())
     router.chat_member.filter(InOperatorGroup())
+    router.edited_message.filter(InOperatorGroup())
+    router.edited_message.register(on_topic_edit, F.message_thread_id, F.is_topic_message)
     router.message.register(on_group_migrated, F.migrate_to_chat_id)
     group_commands = {
         "queue": commands.cmd_queue,

@@ -190,6 +190,31 @@ async def on_button(query: CallbackQuery, engine: Engine, conversation: Conversa
     )
 
 
+def edit_of(message: Message) -> tuple[str, bool, list[dict] | None] | None:
+    """The new text of an edited message, whether it is a caption, and its formatting."""
+    if message.text is not None:
+        entities = message.entities
+        text, caption = message.text, False
+    elif message.caption is not None:
+        entities = message.caption_entities
+        text, caption = message.caption, True
+    else:
+        return None
+    formatting = [e.model_dump(mode="json", exclude_none=True) for e in entities or []]
+    return text, caption, formatting or None
+
+
+async def on_edited(message: Message, conversation: Conversation) -> None:
+    """A person edited a message: if it went to their ticket's topic, the copy there is
+    edited too (questions the bot answered itself are not asked again)."""
+    edit = edit_of(message)
+    ticket = await conversation.helpdesk.tickets.open_of(message.chat.id)
+    if edit is None or ticket is None:
+        return
+    text, caption, entities = edit
+    await conversation.helpdesk.edited(ticket, True, message.message_id, text, caption, entities)
+
+
 def make_fallback(users: Users, helpdesk: Helpdesk):  # type: ignore[no-untyped-def]
     """After the last failed attempt at an update: the person's message reaches a human
     even though the bot failed on it, and the person is told so."""
@@ -217,6 +242,8 @@ def make_router() -> Router:
     router = Router(name="private")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
+    router.edited_message.filter(F.chat.type == "private")
     router.message.register(on_message)
+    router.edited_message.register(on_edited)
     router.callback_query.register(on_button)
     return router

@@ -234,3 +234,42 @@ async def test_replies_stay_threaded_both_ways(bot, person, client):
     )
     assert copied["text"] == "трудовой"
     assert copied["reply_to_message"]["message_id"] == asked["message_id"]
+
+
+async def test_edits_are_relayed_both_ways(bot, person, client):
+    """A person who corrects a message sent into their ticket, and an operator who corrects
+    a reply, see the copy on the other side corrected too; a `//` note stays private."""
+    await client.add_operator(OPERATOR)
+    topic, header = await open_ticket(person, client)
+    thread = topic["message_thread_id"]
+    group = client.operator_chat_id
+    written = await client.user_sends_text(person.id, "я работаю на строке")
+    [copy] = await client.wait_for_messages(
+        group, 1, thread_id=thread, after_id=header["message_id"]
+    )
+    await client.user_edits(person.id, written["message_id"], "я работаю на стройке")
+
+    async def corrected(chat: int, message_id: int, text: str, **where) -> bool:  # type: ignore[no-untyped-def]
+        found = await client.messages(chat, **where)
+        return any(m["message_id"] == message_id and m.get("text") == text for m in found)
+
+    assert await eventually(
+        lambda: corrected(group, copy["message_id"], "я работаю на стройке", thread_id=thread)
+    )
+
+    note = await client.operator_sends_text(OPERATOR, "// позвонить юристу", thread_id=thread)
+    reply = await client.operator_sends_text(OPERATOR, "Сколько вам должны?", thread_id=thread)
+    [delivered] = await client.wait_for_messages(person.id, 1, after_id=written["message_id"])
+    assert delivered["text"] == "Сколько вам должны?"
+    await client.user_edits(OPERATOR, reply["message_id"], "Сколько месяцев вам не платят?", group)
+    await client.user_edits(OPERATOR, note["message_id"], "// позвонить юристу завтра", group)
+    assert await eventually(
+        lambda: corrected(person.id, delivered["message_id"], "Сколько месяцев вам не платят?")
+    )
+    await eventually(lambda: _nothing_left(bot.komek))
+    mine = await client.messages(person.id, from_bot=True, after_id=written["message_id"])
+    assert [m["text"] for m in mine] == ["Сколько месяцев вам не платят?"]  # no note, no copy
+
+
+async def _nothing_left(komek) -> bool:  # type: ignore[no-untyped-def]
+    return await komek.inbox.pending() == 0 and (await komek.helpdesk.outbox.depth())[0] == 0
