@@ -24,10 +24,9 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
+from bot.config import Settings, office_hours
 from bot.content.problems import Problem
 from bot.core.engine import Engine
-from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.keys import open_database
 from bot.knowledge import KnowledgeStore
@@ -141,7 +140,7 @@ class Komek:
             sessions,
         )
         outbox = Outbox(sessions, group)
-        hours = OfficeHours.parse(settings.office_hours, settings.holidays, settings.timezone)
+        hours = office_hours(settings)
         helpdesk = Helpdesk(
             tickets,
             users,

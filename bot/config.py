@@ -69,9 +69,19 @@ class Settings(BaseSettings):
         description="When operators answer, Asia/Almaty time: 'mon-fri 09:00-13:00 "
         "14:00-18:00; sat 10:00-14:00', or 'always'.",
     )
+    holidays_country: str = Field(
+        "KZ",
+        description="Whose public holidays are days with no operators (an ISO country code "
+        "of the holidays package); empty: none.",
+    )
     holidays: list[dt.date] = Field(
         default_factory=list,
-        description='Public holidays with no operators, as JSON: ["2026-12-16", "2026-12-17"].',
+        description='More days with no operators, as JSON: ["2026-12-31"].',
+    )
+    open_days: list[dt.date] = Field(
+        default_factory=list,
+        description="Public holidays on which operators work all the same, as JSON: "
+        '["2026-03-08"].',
     )
     timezone: str = Field("Asia/Almaty", description="Time zone of office hours and /stats.")
     reopen_days: int = Field(
@@ -188,6 +198,17 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("holidays_country")
+    @classmethod
+    def _holidays_country(cls, value: str) -> str:
+        from bot.core.hours import HoursError, country_holidays
+
+        try:
+            country_holidays(value)
+        except HoursError as exc:
+            raise ValueError(str(exc)) from None
+        return value.upper()
+
     @field_validator("operator_lang")
     @classmethod
     def _operator_lang(cls, value: str) -> str:
@@ -198,6 +219,19 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
+
+
+def office_hours(settings: Settings):  # type: ignore[no-untyped-def]
+    """When operators answer: the shifts, the country's public holidays and the days set."""
+    from bot.core.hours import OfficeHours
+
+    return OfficeHours.parse(
+        settings.office_hours,
+        settings.holidays,
+        settings.timezone,
+        settings.holidays_country,
+        settings.open_days,
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -34,6 +34,12 @@ def test_malformed_setting_names_the_variable(monkeypatch):
         load_settings()
 
 
+def test_an_unknown_holiday_country_names_the_variable(monkeypatch):
+    monkeypatch.setenv("KOMEK_HOLIDAYS_COUNTRY", "Kazakhstan")
+    with pytest.raises(SettingsError, match="KOMEK_HOLIDAYS_COUNTRY.*Kazakhstan"):
+        load_settings()
+
+
 def test_live_run_needs_a_token(monkeypatch):
     monkeypatch.delenv("KOMEK_BOT_TOKEN", raising=False)
     with pytest.raises(SettingsError, match="KOMEK_BOT_TOKEN"):

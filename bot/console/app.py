@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Settings, office_hours
 from bot.console import auth, export, figures, gaps, status
 from bot.console.labels import labels
-from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs
 from bot.knowledge import KnowledgeStore
 from bot.services.queue import CONSOLE_EXPORT, CONSOLE_SIGNIN
@@ -64,9 +63,7 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.hours = OfficeHours.parse(
-            self.settings.office_hours, self.settings.holidays, self.settings.timezone
-        )
+        self.hours = office_hours(self.settings)
         self.tz = ZoneInfo(self.settings.timezone)
 
     def role(self, user_id: int) -> str:

@@ -1,4 +1,8 @@
-"""Office hours of the hotline (time zone Asia/Almaty): split shifts and public holidays."""
+"""Office hours of the hotline (time zone Asia/Almaty): split shifts and public holidays.
+
+Public holidays come from the `holidays` package (Kazakhstan's by default, each year's,
+moved days included as it knows them); the administrator adds days off and days the hotline
+works although they are public holidays."""
 
 from __future__ import annotations
 
@@ -7,12 +11,24 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import holidays as public_holidays
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 class HoursError(ValueError):
     pass
+
+
+def country_holidays(country: str | None) -> public_holidays.HolidayBase | None:
+    """The public holidays of `country` (ISO 3166 code, e.g. KZ), every year's; None: none."""
+    if not country:
+        return None
+    try:
+        return public_holidays.country_holidays(country.upper())
+    except NotImplementedError:
+        raise HoursError(f"no public holidays known for country '{country}'") from None
 
 
 def _days(spec: str) -> list[int]:
@@ -36,15 +52,28 @@ class OfficeHours:
     shifts: dict[int, tuple[tuple[dt.time, dt.time], ...]]
     holidays: frozenset[dt.date]
     tz: ZoneInfo
+    public: public_holidays.HolidayBase | None = None  # a country's public holidays
+    open_days: frozenset[dt.date] = frozenset()  # worked although public holidays
 
     @classmethod
     def parse(
-        cls, spec: str, holidays: list[dt.date] | tuple[dt.date, ...] = (), tz: str = "Asia/Almaty"
+        cls,
+        spec: str,
+        holidays: list[dt.date] | tuple[dt.date, ...] = (),
+        tz: str = "Asia/Almaty",
+        country: str | None = None,
+        open_days: list[dt.date] | tuple[dt.date, ...] = (),
     ) -> OfficeHours:
+        calendar = (
+            frozenset(holidays),
+            ZoneInfo(tz),
+            country_holidays(country),
+            frozenset(open_days),
+        )
         shifts: dict[int, list[tuple[dt.time, dt.time]]] = {}
         if spec.strip() in ("", "always", "24/7"):
             whole = (dt.time(0, 0), dt.time(23, 59, 59))
-            return cls({d: (whole,) for d in range(7)}, frozenset(holidays), ZoneInfo(tz))
+            return cls({d: (whole,) for d in range(7)}, *calendar)
         for part in spec.lower().split(";"):
             words = part.split()
             if not words:
@@ -61,13 +90,16 @@ class OfficeHours:
                     raise HoursError(f"'{span}' ends before it starts")
                 for day in _days(words[0]):
                     shifts.setdefault(day, []).append((start, end))
-        return cls(
-            {d: tuple(sorted(s)) for d, s in shifts.items()}, frozenset(holidays), ZoneInfo(tz)
-        )
+        return cls({d: tuple(sorted(s)) for d, s in shifts.items()}, *calendar)
+
+    def day_off(self, day: dt.date) -> bool:
+        if day in self.holidays:
+            return True
+        return self.public is not None and day in self.public and day not in self.open_days
 
     def is_open(self, now: dt.datetime) -> bool:
         local = now.astimezone(self.tz)
-        if local.date() in self.holidays:
+        if self.day_off(local.date()):
             return False
         return any(a <= local.time() < b for a, b in self.shifts.get(local.weekday(), ()))
 
@@ -78,7 +110,7 @@ class OfficeHours:
         local = now.astimezone(self.tz)
         for offset in range(0, 15):
             day = local.date() + dt.timedelta(days=offset)
-            if day in self.holidays:
+            if self.day_off(day):
                 continue
             for start, _end in self.shifts.get(day.weekday(), ()):
                 moment = dt.datetime.combine(day, start, self.tz)

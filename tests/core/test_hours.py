@@ -51,3 +51,34 @@ def test_mistakes_in_the_setting_are_explained(spec):
 
 def test_always_open():
     assert OfficeHours.parse("always").is_open(at(29, 3))
+
+
+KZ = OfficeHours.parse(
+    "mon-fri 09:00-18:00",
+    [dt.date(2026, 12, 31)],
+    country="KZ",
+    open_days=[dt.date(2026, 3, 9)],
+)
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (at(23, 10, month=3), False),  # Nauryz, a Monday: Kazakhstan's public holiday
+        (at(16, 10, month=12), False),  # Independence Day, nobody configured it
+        (at(31, 10, month=12), False),  # a day the NGO added
+        (at(9, 10, month=3), True),  # a public holiday the NGO works all the same
+        (at(17, 10, month=12), True),  # an ordinary Thursday
+    ],
+)
+def test_public_holidays_of_the_country_with_the_ngos_own_days(moment, is_open):
+    assert KZ.is_open(moment) is is_open
+
+
+def test_next_open_after_nauryz():
+    assert KZ.next_open(at(20, 19, month=3)) == at(26, 9, month=3)  # 21-25 March off
+
+
+def test_an_unknown_country_is_explained():
+    with pytest.raises(HoursError, match="XX"):
+        OfficeHours.parse("always", country="XX")
