@@ -8,8 +8,10 @@ no prior, cut to their first 3-8 words ("short") and whole, as written and typed
 (`scripts/make_plain_heldout.py`'s habits); Uzbek lines are also read in Cyrillic
 (`nlu.translit`). With `--external DIR`, text kept outside the repository is added as more
 development text (never trained on): `tg` lines of ParsText (merchantrayyan/ParsText, Tajik
-blogs and news, no licence for redistribution) and Kazakh sentences of KazNERD's test split
-(IS2AI/KazNERD), read from a folder of bare snapshots such as /work/.mirror. The chat
+blogs and news, no licence for redistribution), Kazakh sentences of KazNERD's test split
+(IS2AI/KazNERD) and Uzbek news and fiction of UD_Uzbek-UT (also read in Cyrillic), read
+from a folder of bare snapshots such as /work/.mirror. The held-out Kazakh, Kyrgyz, Tajik
+and Russian lines are also typed in Latin letters (`nlu.langmodel.typed_latin`). The chat
 messages of the development sets (`benchmarks/data/nlu_dev2`, `nlu_dev3_urgent`) are also
 identified with their language as the person's choice, with how often the bot would switch
 away (`nlu.langid.switch_language`), as written and typed plainly.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import subprocess
 import sys
 import zlib
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlu import langid  # noqa: E402
-from nlu.langmodel import LangModel, corpus  # noqa: E402
+from nlu.langmodel import LangModel, corpus, typed_latin  # noqa: E402
 from nlu.translit import latn_to_cyrl  # noqa: E402
 from scripts.make_plain_heldout import plain  # noqa: E402
 
@@ -68,6 +71,10 @@ def external(mirror: Path) -> dict[str, list[str]]:
             sentences.append(" ".join(words))
             words = []
     out["kk"] = sentences[::10]
+    treebank = _git_show(mirror, "UniversalDependencies+UD_Uzbek-UT", "uz_ut-ud-test.conllu")
+    out["uz"] = [
+        line[len("# text = ") :] for line in treebank.splitlines() if line.startswith("# text = ")
+    ]
     return out
 
 
@@ -84,6 +91,12 @@ def chat() -> dict[str, list[str]]:
 def texts(dev: dict[str, list[str]], every: int) -> list[tuple[str, str, str, str, str]]:
     """(source, lang, typing, length, text)"""
     rows = []
+    rng = random.Random(7)
+    for lang in ("kk", "ky", "tg", "ru"):
+        for number, line in enumerate(dev["cv"][lang][::every]):
+            if len(line.split()) >= 3 and any("\u0400" <= ch <= "\u04ff" for ch in line):
+                short = " ".join(line.split()[: 3 + number % 6])
+                rows.append(("cv", lang, "latin", "short", typed_latin(short, rng)))
     for source, lines_by_lang in dev.items():
         for lang, lines in lines_by_lang.items():
             for number, line in enumerate(lines[::every]):
@@ -145,7 +158,7 @@ def main() -> int:
     print("| source | typed | length | " + " | ".join(ORDER) + " |")
     print("|---" * (3 + len(ORDER)) + "|")
     for source in [*dev, "chat, chosen", "chat, switched away"]:
-        for typing in ("normal", "plain"):
+        for typing in ("normal", "plain", "latin"):
             for length in ("short", "whole"):
                 cells = []
                 for lang in ORDER:

@@ -60,7 +60,7 @@ _LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])[iı]|[iı](?=[\u0400-\u
 # the detectors know edited Cyrillic text well, our model knows plain and Latin typing.
 # Chosen on development text (`benchmarks/nlu_langid_dev.py`), never on the test sets.
 _CYRILLIC_WEIGHTS = (1.0, 1.0, 1.25)
-_LATIN_WEIGHTS = (0.2, 0.1, 1.0)
+_LATIN_WEIGHTS = (0.3, 0.1, 1.0)
 _MODEL_FLOOR = math.log(1e-4)
 _LETTER = re.compile(r"[^\W\d_]")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|[\d#@]\S*")
