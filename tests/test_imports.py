@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+
+import pytest
 
 from bot.config import ROOT
 
@@ -24,3 +27,18 @@ def test_the_bot_without_console_loads_no_console_scipy_or_scikit_learn() -> Non
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_garbage_is_collected_again_once_started_even_after_a_failed_start() -> None:
+    """Start-up runs without the collector (`bot.__main__._starting`); a bot left without
+    it would keep every reference cycle it makes for as long as it runs."""
+    from bot.__main__ import _starting
+
+    try:
+        with pytest.raises(RuntimeError), _starting():
+            assert not gc.isenabled()
+            raise RuntimeError("the database is unreachable")
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
