@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -201,12 +205,7 @@ class Settings(BaseSettings):
     @field_validator("holidays_country")
     @classmethod
     def _holidays_country(cls, value: str) -> str:
-        from bot.core.hours import HoursError, country_holidays
-
-        try:
-            country_holidays(value)
-        except HoursError as exc:
-            raise ValueError(str(exc)) from None
+        public_holidays(value.upper())  # an unknown country: ValueError, naming it
         return value.upper()
 
     @field_validator("operator_lang")
@@ -221,6 +220,37 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
+_HOLIDAYS = """
+import datetime, json, sys, holidays
+country, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+try:
+    days = holidays.country_holidays(country, years=range(first, last + 1))
+except NotImplementedError:
+    sys.exit(2)
+print(json.dumps(sorted(d.isoformat() for d in days)))
+"""
+
+
+@functools.cache
+def public_holidays(country: str) -> frozenset[dt.date]:
+    """The public holidays of `country` (an ISO code, e.g. KZ) from last year to five years
+    ahead, from the `holidays` package. Asked of a short-lived process: the package's
+    calendars take 15 MiB that a bot on a small server should not keep for a few dates."""
+    if not country:
+        return frozenset()
+    year = dt.date.today().year
+    found = subprocess.run(
+        [sys.executable, "-c", _HOLIDAYS, country.upper(), str(year - 1), str(year + 5)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if found.returncode == 2:
+        raise ValueError(f"no public holidays known for country '{country}'")
+    found.check_returncode()
+    return frozenset(dt.date.fromisoformat(d) for d in json.loads(found.stdout))
+
+
 def office_hours(settings: Settings):  # type: ignore[no-untyped-def]
     """When operators answer: the shifts, the country's public holidays and the days set."""
     from bot.core.hours import OfficeHours
@@ -229,7 +259,7 @@ def office_hours(settings: Settings):  # type: ignore[no-untyped-def]
         settings.office_hours,
         settings.holidays,
         settings.timezone,
-        settings.holidays_country,
+        public_holidays(settings.holidays_country),
         settings.open_days,
     )
 

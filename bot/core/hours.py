@@ -1,8 +1,8 @@
 """Office hours of the hotline (time zone Asia/Almaty): split shifts and public holidays.
 
-Public holidays come from the `holidays` package (Kazakhstan's by default, each year's,
-moved days included as it knows them); the administrator adds days off and days the hotline
-works although they are public holidays."""
+Public holidays are given as dates (`bot.config.public_holidays` takes them from the
+`holidays` package); the administrator adds days off and days the hotline works although
+they are public holidays."""
 
 from __future__ import annotations
 
@@ -11,24 +11,12 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays as public_holidays
-
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 class HoursError(ValueError):
     pass
-
-
-def country_holidays(country: str | None) -> public_holidays.HolidayBase | None:
-    """The public holidays of `country` (ISO 3166 code, e.g. KZ), every year's; None: none."""
-    if not country:
-        return None
-    try:
-        return public_holidays.country_holidays(country.upper())
-    except NotImplementedError:
-        raise HoursError(f"no public holidays known for country '{country}'") from None
 
 
 def _days(spec: str) -> list[int]:
@@ -52,7 +40,7 @@ class OfficeHours:
     shifts: dict[int, tuple[tuple[dt.time, dt.time], ...]]
     holidays: frozenset[dt.date]
     tz: ZoneInfo
-    public: public_holidays.HolidayBase | None = None  # a country's public holidays
+    public: frozenset[dt.date] = frozenset()  # a country's public holidays
     open_days: frozenset[dt.date] = frozenset()  # worked although public holidays
 
     @classmethod
@@ -61,15 +49,10 @@ class OfficeHours:
         spec: str,
         holidays: list[dt.date] | tuple[dt.date, ...] = (),
         tz: str = "Asia/Almaty",
-        country: str | None = None,
+        public: frozenset[dt.date] = frozenset(),
         open_days: list[dt.date] | tuple[dt.date, ...] = (),
     ) -> OfficeHours:
-        calendar = (
-            frozenset(holidays),
-            ZoneInfo(tz),
-            country_holidays(country),
-            frozenset(open_days),
-        )
+        calendar = (frozenset(holidays), ZoneInfo(tz), public, frozenset(open_days))
         shifts: dict[int, list[tuple[dt.time, dt.time]]] = {}
         if spec.strip() in ("", "always", "24/7"):
             whole = (dt.time(0, 0), dt.time(23, 59, 59))
@@ -95,7 +78,7 @@ class OfficeHours:
     def day_off(self, day: dt.date) -> bool:
         if day in self.holidays:
             return True
-        return self.public is not None and day in self.public and day not in self.open_days
+        return day in self.public and day not in self.open_days
 
     def is_open(self, now: dt.datetime) -> bool:
         local = now.astimezone(self.tz)
