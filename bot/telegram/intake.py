@@ -178,7 +178,7 @@ class PollerLease:
 
 
 Fallback = Callable[[Update], Awaitable[None]]
-BATCH = 10  # updates a worker claims at once (each the next of a different person)
+BATCH = 30  # updates a worker claims at once (each the next of a different person)
 
 
 class Intake:
