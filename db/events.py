@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.vocabulary import EventKind
 from db.models import TicketEvent
 
 
 async def log_event(
     session: AsyncSession,
     ticket_id: int | None,
-    kind: str,
+    kind: EventKind,
     actor_id: int | None = None,
     detail: str | None = None,
 ) -> None:

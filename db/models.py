@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.core.vocabulary import TicketStatus
 from db.crypto import EncryptedText
 
 
@@ -59,7 +60,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # None once the person is detached (/delete, or the retention): the figures stay
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting|taken|closed
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.WAITING)  # TicketStatus
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     queue: Mapped[str | None] = mapped_column(String(32))  # a specialist group, e.g. lawyer
     lang: Mapped[str] = mapped_column(String(8))
@@ -97,7 +98,7 @@ class TicketEvent(Base):
     )
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)  # an operator; None: user/system
-    kind: Mapped[str] = mapped_column(String(32))  # opened, taken, released, closed, ...
+    kind: Mapped[str] = mapped_column(String(32))  # an EventKind
     detail: Mapped[str | None] = mapped_column(String(200))
 
 
@@ -168,7 +169,7 @@ class TicketMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    direction: Mapped[str] = mapped_column(String(8))  # in (user) | out (operator) | note
+    direction: Mapped[str] = mapped_column(String(8))  # a Direction: in, out or note
     kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, ...
     text: Mapped[str | None] = mapped_column(EncryptedText)  # masked; purged after closing
     sender_id: Mapped[int | None] = mapped_column(BigInteger)

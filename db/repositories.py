@@ -8,6 +8,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.vocabulary import TicketStatus
 from db.models import Lease, Ticket, TicketMessage, User, utcnow
 
 
@@ -40,7 +41,7 @@ async def get_or_create_user(session: AsyncSession, user_id: int) -> User:
 
 async def open_ticket_of(session: AsyncSession, user_id: int) -> Ticket | None:
     return await session.scalar(
-        select(Ticket).where(Ticket.user_id == user_id, Ticket.status != "closed")
+        select(Ticket).where(Ticket.user_id == user_id, Ticket.status != TicketStatus.CLOSED)
     )
 
 

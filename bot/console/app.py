@@ -24,8 +24,8 @@ from bot.config import Settings, office_hours
 from bot.console import auth, export, figures, gaps, status
 from bot.console.labels import labels
 from bot.core.i18n import Catalogs
+from bot.core.vocabulary import EventKind
 from bot.knowledge import KnowledgeStore
-from bot.services.queue import CONSOLE_EXPORT, CONSOLE_SIGNIN
 from db.database import Sessions
 from db.events import log_event
 from db.models import Setting
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE, LANG_COOKIE = "komek_console", "komek_console_lang"
 LANGS = ("ru", "kk", "en")
-SIGNED_IN, EXPORTED = CONSOLE_SIGNIN, CONSOLE_EXPORT  # in the event log, shown by /audit
 DEMO_MARK = "console_demo_data"  # a settings row: the tickets were made up by `komek demo`
 PERSON = web.RequestKey("person", auth.Person)
 
@@ -104,7 +103,8 @@ class Console:
             request, "signin.html", status, message=message, bot_username=self.bot_username
         )
 
-    async def record(self, kind: str, actor: int, detail: str) -> None:
+    async def record(self, kind: EventKind, actor: int, detail: str) -> None:
+        """In the event log, shown by /audit."""
         async with self.sessions.begin() as session:
             await log_event(session, None, kind, actor, detail)
 
@@ -197,7 +197,7 @@ async def widget_sign_in(request: web.Request) -> web.Response:
 
 
 async def _signed_in(console: Console, user_id: int, how: str) -> web.Response:
-    await console.record(SIGNED_IN, user_id, f"{how} as {console.role(user_id)}")
+    await console.record(EventKind.CONSOLE_SIGNIN, user_id, f"{how} as {console.role(user_id)}")
     log.info("console: signed in (%s)", how)
     response = web.HTTPFound(HOME[console.role(user_id)])
     response.set_cookie(
@@ -259,7 +259,9 @@ async def export_file(request: web.Request) -> web.Response:
     else:
         body, mime = export.as_csv(shown).encode("utf-8"), "text/csv"
     person = request[PERSON]
-    await console.record(EXPORTED, person.id, f"{kind} {period.start}..{period.end}")
+    await console.record(
+        EventKind.CONSOLE_EXPORT, person.id, f"{kind} {period.start}..{period.end}"
+    )
     return web.Response(
         body=body,
         content_type=mime,

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hours import OfficeHours
+from bot.core.vocabulary import EventKind, TicketStatus
 from bot.services.gaps import helpful
 from db.database import Sessions
 from db.models import QuestionOutcome, Ticket, TicketEvent
@@ -185,18 +186,16 @@ async def first_reply(session: AsyncSession, period: Period) -> Figure:
     )
 
 
+OPEN = (TicketStatus.WAITING, TicketStatus.TAKEN)
+
+
 async def now(session: AsyncSession) -> Figure:
     rows = await session.execute(
-        select(Ticket.status, func.count())
-        .where(Ticket.status.in_(("waiting", "taken")))
-        .group_by(Ticket.status)
+        select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN)).group_by(Ticket.status)
     )
     counts = dict(tuple(r) for r in rows)
     return Figure(
-        "now",
-        "numbers",
-        ("status", "tickets"),
-        (("waiting", counts.get("waiting", 0)), ("taken", counts.get("taken", 0))),
+        "now", "numbers", ("status", "tickets"), tuple((s, counts.get(s, 0)) for s in OPEN)
     )
 
 
@@ -257,10 +256,12 @@ async def bot_share(session: AsyncSession, period: Period) -> list[Figure]:
 # How the event log moves a ticket in and out of the queue (bot/services/queue.py): back to
 # it when released, returned (no reply, or its operator left the group), transferred to a
 # queue or reopened; out of it when taken, transferred to an operator or closed.
-BACK_IN_QUEUE = ("released", "returned", "reopened")
-MOVES = (*BACK_IN_QUEUE, "taken", "transferred", "closed")
-FOLLOWED = (*BACK_IN_QUEUE, "transferred")  # tickets whose waits the log must tell
-WAITING, TAKEN, CLOSED = (literal_column(f"'{s}'") for s in ("waiting", "taken", "closed"))
+BACK_IN_QUEUE = (EventKind.RELEASED, EventKind.RETURNED, EventKind.REOPENED)
+MOVES = (*BACK_IN_QUEUE, EventKind.TAKEN, EventKind.TRANSFERRED, EventKind.CLOSED)
+FOLLOWED = (*BACK_IN_QUEUE, EventKind.TRANSFERRED)  # tickets whose waits the log must tell
+WAITING = literal_column(f"'{TicketStatus.WAITING}'")  # the states, as SQL literals
+TAKEN = literal_column(f"'{TicketStatus.TAKEN}'")
+CLOSED = literal_column(f"'{TicketStatus.CLOSED}'")
 
 
 def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
@@ -271,8 +272,10 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
     without an event (its person erased) while waiting leaves at its closing. Tickets closed
     before the period are left out: their waits are over."""
     e = TicketEvent
-    back = or_(e.kind.in_(BACK_IN_QUEUE), and_(e.kind == "transferred", e.detail.like("queue %")))
-    state = case((back, WAITING), (e.kind == "closed", CLOSED), else_=TAKEN)
+    back = or_(
+        e.kind.in_(BACK_IN_QUEUE), and_(e.kind == EventKind.TRANSFERRED, e.detail.like("queue %"))
+    )
+    state = case((back, WAITING), (e.kind == EventKind.CLOSED, CLOSED), else_=TAKEN)
     seen = and_(
         Ticket.created_at < period.until,
         or_(Ticket.closed_at.is_(None), Ticket.closed_at >= period.since),
@@ -289,8 +292,8 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
         .where(e.kind.in_(MOVES), e.ticket_id.in_(followed_seen))
         .subquery()
     )
-    waits = case((moves.c.state == "waiting", 1), else_=0)
-    waited = case((func.coalesce(moves.c.before, WAITING) == "waiting", 1), else_=0)
+    waits = case((moves.c.state == TicketStatus.WAITING, 1), else_=0)
+    waited = case((func.coalesce(moves.c.before, WAITING) == TicketStatus.WAITING, 1), else_=0)
     change = (waits - waited).label("change")
     last = (
         select(state)
@@ -304,7 +307,10 @@ def _waiting_changes(sql: _Sql, period: Period):  # type: ignore[no-untyped-def]
         select(left, literal(-1)).where(seen, left.is_not(None), Ticket.id.not_in(followed)),
         select(moves.c.at, change).where(change != 0),
         select(Ticket.closed_at, literal(-1)).where(
-            seen, Ticket.id.in_(followed), Ticket.closed_at.is_not(None), last == "waiting"
+            seen,
+            Ticket.id.in_(followed),
+            Ticket.closed_at.is_not(None),
+            last == TicketStatus.WAITING,
         ),
     ).subquery()
 

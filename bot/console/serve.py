@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.console import ConsoleLinks, base_url
 from bot.console.app import DEMO_MARK, Console, start_console
+from bot.core.vocabulary import TicketStatus
 from db.database import Sessions
 from db.models import QuestionOutcome, Setting, Ticket, Unanswered, utcnow
 
@@ -72,7 +73,7 @@ async def seed_demo(sessions: Sessions, days: int = 30, seed: int = 12) -> bool:
                         lang=rng.choice(langs),
                         subject=rng.choice(subjects),
                         urgent=rng.random() < 0.06,
-                        status="waiting" if open_now else "closed",
+                        status=TicketStatus.WAITING if open_now else TicketStatus.CLOSED,
                         resolution=None if open_now else rng.choice(outcomes),
                         created_at=created,
                         waiting_since=created,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.content import coverage
 from bot.content.check import check
 from bot.content.problems import Problem
+from bot.core.vocabulary import TicketStatus
 from bot.knowledge import KnowledgeStore
 from bot.services.queue import aware
 from db.database import Sessions
@@ -102,7 +103,7 @@ async def queue(sessions: Sessions, group_id: int) -> list[QueueRow]:
                 Operator.name,
             )
             .outerjoin(Operator, Operator.id == Ticket.assignee_id)
-            .where(Ticket.status.in_(("waiting", "taken")))
+            .where(Ticket.status != TicketStatus.CLOSED)
             .order_by(Ticket.urgent.desc(), Ticket.waiting_since.asc(), Ticket.id.asc())
             .limit(500)
         )
@@ -116,7 +117,7 @@ async def queue(sessions: Sessions, group_id: int) -> list[QueueRow]:
                 r.subject,
                 r.queue,
                 (now - (aware(r.waiting_since) or now)).total_seconds(),
-                r.name if r.status == "taken" else None,
+                r.name if r.status == TicketStatus.TAKEN else None,
                 topic_link(r.group_chat_id or group_id, r.thread_id),
             )
             for r in rows

@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.vocabulary import TicketStatus
 from bot.ops import metrics
 from bot.services.outbox import Outbox
 from db.database import Sessions
@@ -113,7 +114,7 @@ class Health:
         async with self._sessions.apart() as session:
             rows = await session.execute(
                 select(Ticket.lang, Ticket.urgent, func.count())
-                .where(Ticket.status == "waiting")
+                .where(Ticket.status == TicketStatus.WAITING)
                 .group_by(Ticket.lang, Ticket.urgent)
             )
             metrics.TICKETS_WAITING.clear()

@@ -20,6 +20,7 @@ from bot.core import render as core_render
 from bot.core.hours import OfficeHours
 from bot.core.i18n import Catalogs, babel_locale, format_number, format_wait
 from bot.core.messages import Button
+from bot.core.vocabulary import Direction, TicketStatus
 from bot.services import topics
 from bot.services.outbox import URGENT, Group, Outbox, markup, person_lane, topic_lane
 from bot.services.queue import Queue
@@ -170,7 +171,7 @@ class Helpdesk:
         if message.kind in UNCOPYABLE:
             await self.tickets.record(
                 ticket,
-                direction="in",
+                direction=Direction.IN,
                 kind=message.kind[:16],
                 text=None,
                 sender_id=ticket.user_id,
@@ -188,7 +189,7 @@ class Helpdesk:
             return
         record = await self.tickets.record(
             ticket,
-            direction="in",
+            direction=Direction.IN,
             kind=message.kind,
             text=mask(message.text) if message.text else None,
             sender_id=ticket.user_id,
@@ -268,7 +269,7 @@ class Helpdesk:
         if message.text and message.text.startswith(NOTE_PREFIX):
             await self.tickets.record(
                 ticket,
-                direction="note",
+                direction=Direction.NOTE,
                 kind=message.kind,
                 text=mask(message.text),
                 sender_id=operator_id,
@@ -277,7 +278,7 @@ class Helpdesk:
             return
         record = await self.tickets.record(
             ticket,
-            direction="out",
+            direction=Direction.OUT,
             kind=message.kind,
             text=mask(message.text or "") or None,
             sender_id=operator_id,
@@ -324,7 +325,7 @@ class Helpdesk:
         """A prepared text (canned reply or content answer) sent on an operator's behalf."""
         record = await self.tickets.record(
             ticket,
-            direction="out",
+            direction=Direction.OUT,
             kind="text",
             text=mask(text),
             sender_id=operator_id,
@@ -335,7 +336,7 @@ class Helpdesk:
 
     async def may_answer(self, ticket: TicketView, operator_id: int, reply_to: int) -> bool:
         """Only the assignee answers a taken ticket; a waiting one is taken by whoever answers."""
-        if ticket.status == "waiting":
+        if ticket.status == TicketStatus.WAITING:
             claim = await self.queue.take(ticket.id, operator_id)
             if claim.ok:
                 await self.refresh_header(ticket.id)
@@ -383,7 +384,7 @@ class Helpdesk:
         message_id = message_id or await self.tickets.header_of(ticket_id)
         if not message_id:  # not sent yet: the topic job sends the current header
             return
-        keyboard = None if ticket.status == "closed" else markup(buttons)
+        keyboard = None if ticket.status == TicketStatus.CLOSED else markup(buttons)
         if not await self.tickets.header_changed(ticket_id, text, keyboard):
             return
         await self.outbox.group_call(

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from bot.core.messages import Keyboard
+from bot.core.vocabulary import Direction
 from db.database import Sessions
 from db.models import InboxUpdate, MessageLink, OutboxMessage, Ticket, TicketMessage, utcnow
 
@@ -709,7 +710,7 @@ async def _link(session, row: Row, result: int, group_id: int) -> None:  # type:
         return
     source = row.payload.get("message_id")
     message.relayed = True
-    if message.direction == "in":
+    if message.direction == Direction.IN:
         user_side, group_side = message.user_message_id or source, result
     else:
         user_side, group_side = result, source
@@ -728,7 +729,7 @@ async def _link(session, row: Row, result: int, group_id: int) -> None:  # type:
                     user_message_id=user_side,
                     group_chat_id=group_id,
                     group_message_id=group_side,
-                    direction="to_group" if message.direction == "in" else "to_user",
+                    direction="to_group" if message.direction == Direction.IN else "to_user",
                 )
             )
     except IntegrityError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.vocabulary import EventKind, TicketStatus
 from bot.services.gaps import helpful
 from bot.services.tickets import TicketView, view_of
 from db.events import log_event
@@ -22,9 +23,8 @@ from db.models import Operator, Ticket, TicketEvent, utcnow
 
 SPECIALIST_QUEUES = ("lawyer", "social", "medical")
 CLOSE_CATEGORIES = ("answered", "referred", "no_reply", "not_our_work", "spam")
-JOINED, LEFT = "member_joined", "member_left"  # what Telegram said about the operators' group
-CONSOLE_SIGNIN, CONSOLE_EXPORT = "console_signin", "console_export"  # the web console
-AUDITED = ("refused", JOINED, LEFT, CONSOLE_SIGNIN, CONSOLE_EXPORT)
+MEMBERSHIP = (EventKind.MEMBER_JOINED, EventKind.MEMBER_LEFT)  # of the operators' group
+AUDITED = (EventKind.REFUSED, *MEMBERSHIP, EventKind.CONSOLE_SIGNIN, EventKind.CONSOLE_EXPORT)
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -59,13 +59,16 @@ async def _claim(
     """Take a waiting ticket; exactly one of several simultaneous claims succeeds."""
     result = await session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "waiting")
+        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.WAITING)
         .values(
-            status="taken", assignee_id=operator_id, taken_at=utcnow(), last_operator_reply_at=None
+            status=TicketStatus.TAKEN,
+            assignee_id=operator_id,
+            taken_at=utcnow(),
+            last_operator_reply_at=None,
         )
     )
     if result.rowcount == 1:
-        await log_event(session, ticket_id, "taken", operator_id, detail)
+        await log_event(session, ticket_id, EventKind.TAKEN, operator_id, detail)
     return result.rowcount == 1
 
 
@@ -111,7 +114,7 @@ class Queue:
     # -- membership of the operators' group ---------------------------------------------------
     def _membership(self):  # type: ignore[no-untyped-def]
         return select(TicketEvent.actor_id, TicketEvent.kind, TicketEvent.at).where(
-            TicketEvent.ticket_id.is_(None), TicketEvent.kind.in_((JOINED, LEFT))
+            TicketEvent.ticket_id.is_(None), TicketEvent.kind.in_(MEMBERSHIP)
         )
 
     async def membership(self, operator_id: int) -> tuple[bool, dt.datetime] | None:
@@ -126,13 +129,13 @@ class Queue:
                     .limit(1)
                 )
             ).first()
-            return (row.kind == JOINED, aware(row.at) or utcnow()) if row else None
+            return (row.kind == EventKind.MEMBER_JOINED, aware(row.at) or utcnow()) if row else None
 
     async def gone(self) -> set[int]:
         """Operators whose last change of membership was leaving the group."""
         async with self._sessions.begin() as session:
             last = {a: k for a, k, _at in await session.execute(self._membership())}
-            return {actor for actor, kind in last.items() if kind == LEFT}
+            return {actor for actor, kind in last.items() if kind == EventKind.MEMBER_LEFT}
 
     async def membership_changed(
         self, operator_id: int, joined: bool, by: int | None = None
@@ -141,19 +144,20 @@ class Queue:
         Returns those tickets."""
         async with self._sessions.begin() as session:
             detail = f"by {by}" if by not in (None, operator_id) else None
-            await log_event(session, None, JOINED if joined else LEFT, operator_id, detail)
+            kind = EventKind.MEMBER_JOINED if joined else EventKind.MEMBER_LEFT
+            await log_event(session, None, kind, operator_id, detail)
             if joined:
                 return []
             taken = await session.scalars(
                 select(Ticket)
-                .where(Ticket.status == "taken", Ticket.assignee_id == operator_id)
+                .where(Ticket.status == TicketStatus.TAKEN, Ticket.assignee_id == operator_id)
                 .order_by(Ticket.id)
                 .with_for_update()
             )
             returned = []
             for t in taken:
-                await log_event(session, t.id, "returned", operator_id, "left the group")
-                t.status, t.assignee_id = "waiting", None
+                await log_event(session, t.id, EventKind.RETURNED, operator_id, "left the group")
+                t.status, t.assignee_id = TicketStatus.WAITING, None
                 t.waiting_since, t.announced_at = utcnow(), None
                 returned.append(view_of(t))
             return returned
@@ -179,7 +183,9 @@ class Queue:
             order = [mine] + ([readable] if readable is not None else []) + list(_queue_order())
             tried: list[int] = []
             while True:
-                query = select(Ticket.id).where(Ticket.status == "waiting").order_by(*order)
+                query = (
+                    select(Ticket.id).where(Ticket.status == TicketStatus.WAITING).order_by(*order)
+                )
                 if tried:
                     query = query.where(Ticket.id.not_in(tried))
                 candidate = await session.scalar(query.limit(1).with_for_update(skip_locked=True))
@@ -191,17 +197,22 @@ class Queue:
                     return Claim(True, view_of(ticket), operator_id)
                 tried.append(candidate)
 
-    async def release(self, ticket_id: int, operator_id: int, kind: str = "released") -> bool:
+    async def release(
+        self, ticket_id: int, operator_id: int, kind: EventKind = EventKind.RELEASED
+    ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(Ticket)
                 .where(
                     Ticket.id == ticket_id,
-                    Ticket.status == "taken",
+                    Ticket.status == TicketStatus.TAKEN,
                     Ticket.assignee_id == operator_id,
                 )
                 .values(
-                    status="waiting", assignee_id=None, waiting_since=utcnow(), announced_at=None
+                    status=TicketStatus.WAITING,
+                    assignee_id=None,
+                    waiting_since=utcnow(),
+                    announced_at=None,
                 )
             )
             if result.rowcount == 1:
@@ -218,27 +229,28 @@ class Queue:
     ) -> bool:
         async with self._sessions.begin() as session:
             ticket = await session.get(Ticket, ticket_id, with_for_update=True)
-            if ticket is None or ticket.status == "closed":
+            if ticket is None or ticket.status == TicketStatus.CLOSED:
                 return False
             if to_operator is not None:
-                ticket.status, ticket.assignee_id, ticket.taken_at = "taken", to_operator, utcnow()
+                ticket.status, ticket.assignee_id = TicketStatus.TAKEN, to_operator
+                ticket.taken_at = utcnow()
                 detail = f"operator {to_operator}"
             else:
-                ticket.status, ticket.assignee_id, ticket.queue = "waiting", None, to_queue
-                ticket.waiting_since, ticket.announced_at = utcnow(), None
+                ticket.status, ticket.assignee_id = TicketStatus.WAITING, None
+                ticket.queue, ticket.waiting_since, ticket.announced_at = to_queue, utcnow(), None
                 detail = f"queue {to_queue}"
-            await log_event(session, ticket_id, "transferred", operator_id, detail)
+            await log_event(session, ticket_id, EventKind.TRANSFERRED, operator_id, detail)
             return True
 
     async def close(self, ticket_id: int, actor_id: int | None, category: str) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.status != "closed")
-                .values(status="closed", resolution=category, closed_at=utcnow())
+                .where(Ticket.id == ticket_id, Ticket.status != TicketStatus.CLOSED)
+                .values(status=TicketStatus.CLOSED, resolution=category, closed_at=utcnow())
             )
             if result.rowcount == 1:
-                await log_event(session, ticket_id, "closed", actor_id, category)
+                await log_event(session, ticket_id, EventKind.CLOSED, actor_id, category)
             return result.rowcount == 1
 
     async def reopen_recent(self, user_id: int, within: dt.timedelta) -> TicketView | None:
@@ -248,7 +260,7 @@ class Queue:
                 select(Ticket)
                 .where(
                     Ticket.user_id == user_id,
-                    Ticket.status == "closed",
+                    Ticket.status == TicketStatus.CLOSED,
                     Ticket.resolution != "user_blocked",
                 )
                 .order_by(Ticket.closed_at.desc())
@@ -257,10 +269,10 @@ class Queue:
             closed_at = aware(ticket.closed_at) if ticket else None
             if ticket is None or closed_at is None or utcnow() - closed_at > within:
                 return None
-            ticket.status, ticket.assignee_id, ticket.closed_at = "waiting", None, None
+            ticket.status, ticket.assignee_id, ticket.closed_at = TicketStatus.WAITING, None, None
             ticket.resolution, ticket.rating = None, None
             ticket.waiting_since, ticket.announced_at = utcnow(), None
-            await log_event(session, ticket.id, "reopened")
+            await log_event(session, ticket.id, EventKind.REOPENED)
             await session.flush()
             return view_of(ticket)
 
@@ -283,20 +295,22 @@ class Queue:
                 .where(
                     Ticket.id == ticket_id,
                     Ticket.user_id == user_id,
-                    Ticket.status == "closed",
+                    Ticket.status == TicketStatus.CLOSED,
                     Ticket.rating.is_(None),
                 )
                 .values(rating=rating)
             )
             if result.rowcount == 1:
-                await log_event(session, ticket_id, "rated", None, str(rating))
+                await log_event(session, ticket_id, EventKind.RATED, None, str(rating))
             return result.rowcount == 1
 
     # -- reading ----------------------------------------------------------------------------
     async def waiting(self) -> list[TicketView]:
         async with self._sessions.begin() as session:
             rows = await session.scalars(
-                select(Ticket).where(Ticket.status == "waiting").order_by(*_queue_order())
+                select(Ticket)
+                .where(Ticket.status == TicketStatus.WAITING)
+                .order_by(*_queue_order())
             )
             return [view_of(t) for t in rows]
 
@@ -304,7 +318,7 @@ class Queue:
         async with self._sessions.begin() as session:
             rows = await session.scalars(
                 select(Ticket)
-                .where(Ticket.status == "taken", Ticket.assignee_id == operator_id)
+                .where(Ticket.status == TicketStatus.TAKEN, Ticket.assignee_id == operator_id)
                 .order_by(Ticket.id)
             )
             return [view_of(t) for t in rows]
@@ -313,7 +327,7 @@ class Queue:
         """Place in the queue (1 = next) and the expected wait in seconds, if known."""
         async with self._sessions.begin() as session:
             ticket = await session.get(Ticket, ticket_id)
-            if ticket is None or ticket.status != "waiting":
+            if ticket is None or ticket.status != TicketStatus.WAITING:
                 return 0, None
             earlier = (Ticket.waiting_since < ticket.waiting_since) | and_(
                 Ticket.waiting_since == ticket.waiting_since, Ticket.id < ticket.id
@@ -325,7 +339,7 @@ class Queue:
             ahead = await session.scalar(
                 select(func.count())
                 .select_from(Ticket)
-                .where(Ticket.status == "waiting", Ticket.id != ticket.id, ahead_of_me)
+                .where(Ticket.status == TicketStatus.WAITING, Ticket.id != ticket.id, ahead_of_me)
             )
             recent = await session.execute(
                 select(Ticket.created_at, Ticket.first_response_at)
@@ -348,8 +362,8 @@ class Queue:
 
             opened = await count(Ticket.created_at >= since)
             closed = await count(Ticket.closed_at >= since)
-            waiting = await count(Ticket.status == "waiting")
-            taken = await count(Ticket.status == "taken")
+            waiting = await count(Ticket.status == TicketStatus.WAITING)
+            taken = await count(Ticket.status == TicketStatus.TAKEN)
             rows = await session.execute(
                 select(Ticket.created_at, Ticket.first_response_at).where(
                     Ticket.first_response_at >= since
@@ -382,22 +396,24 @@ class Queue:
         now = utcnow()
         async with self._sessions.begin() as session:
             waiting = await session.scalars(
-                select(Ticket).where(Ticket.status == "waiting").order_by(*_queue_order())
+                select(Ticket)
+                .where(Ticket.status == TicketStatus.WAITING)
+                .order_by(*_queue_order())
             )
             announce = []
             for t in waiting:
                 last = aware(t.announced_at) or aware(t.waiting_since)
                 if last is not None and now - last >= waiting_after:
                     t.announced_at = now
-                    await log_event(session, t.id, "announced")
+                    await log_event(session, t.id, EventKind.ANNOUNCED)
                     announce.append(view_of(t))
-            taken = await session.scalars(select(Ticket).where(Ticket.status == "taken"))
+            taken = await session.scalars(select(Ticket).where(Ticket.status == TicketStatus.TAKEN))
             silent = []
             for t in taken:
                 last = aware(t.last_operator_reply_at) or aware(t.taken_at)
                 if last is not None and now - last >= silent_after:
-                    await log_event(session, t.id, "returned", t.assignee_id, "no reply")
-                    t.status, t.assignee_id = "waiting", None
+                    await log_event(session, t.id, EventKind.RETURNED, t.assignee_id, "no reply")
+                    t.status, t.assignee_id = TicketStatus.WAITING, None
                     t.waiting_since, t.announced_at = now, None
                     silent.append(view_of(t))
             return announce, silent

@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.vocabulary import TicketStatus
 from bot.services.gaps import Gaps
 from bot.services.inbox import KEEP_DONE, Inbox
 from bot.services.outbox import Outbox, cause, prune_outbox
@@ -59,7 +60,7 @@ async def detach(session: AsyncSession, ticket_ids: list[int]) -> int:
             user_id=None,
             thread_id=None,
             header_message_id=None,
-            status="closed",
+            status=TicketStatus.CLOSED,
             closed_at=func.coalesce(Ticket.closed_at, utcnow()),
             resolution=func.coalesce(Ticket.resolution, "deleted"),
         )
@@ -120,7 +121,7 @@ async def purge(
         ended = list(
             await session.scalars(
                 select(Ticket.id).where(
-                    Ticket.status == "closed",
+                    Ticket.status == TicketStatus.CLOSED,
                     Ticket.closed_at < before,
                     Ticket.user_id.is_not(None),
                 )

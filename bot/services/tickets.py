@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.core.vocabulary import Direction, EventKind
 from db import repositories as repo
 from db.events import log_event
 from db.models import MessageLink, Setting, Ticket, TicketMessage
@@ -20,7 +21,7 @@ from db.models import MessageLink, Setting, Ticket, TicketMessage
 class TicketView:
     id: int
     user_id: int | None  # None: the person was detached (the ticket is closed)
-    status: str
+    status: str  # a TicketStatus
     urgent: bool
     lang: str
     subject: str | None
@@ -35,7 +36,7 @@ class TicketView:
 @dataclass(frozen=True)
 class HistoryLine:
     at: dt.datetime
-    direction: str  # in | out | note
+    direction: str  # a Direction
     kind: str
     text: str | None
 
@@ -74,7 +75,7 @@ class Tickets:
                 await log_event(
                     session,
                     ticket.id,
-                    "opened",
+                    EventKind.OPENED,
                     None,
                     ("urgent " if urgent else "") + (subject or ""),
                 )
@@ -83,7 +84,7 @@ class Tickets:
                 assert ticket is not None
                 if urgent and not ticket.urgent:
                     ticket.urgent = True
-                    await log_event(session, ticket.id, "urgent", None, subject)
+                    await log_event(session, ticket.id, EventKind.URGENT, None, subject)
             await session.flush()
             return view_of(ticket), created
 
@@ -148,7 +149,7 @@ class Tickets:
             return await session.scalar(
                 select(func.count()).where(
                     TicketMessage.ticket_id == ticket_id,
-                    TicketMessage.direction == "in",
+                    TicketMessage.direction == Direction.IN,
                     TicketMessage.created_at >= since,
                 )
             )
@@ -175,7 +176,7 @@ class Tickets:
                     select(TicketMessage)
                     .where(
                         TicketMessage.ticket_id == ticket_id,
-                        TicketMessage.direction == "in",
+                        TicketMessage.direction == Direction.IN,
                         TicketMessage.id >= int(held.value),
                         TicketMessage.relayed.is_(False),
                     )
@@ -196,7 +197,7 @@ class Tickets:
         self,
         ticket: TicketView,
         *,
-        direction: str,
+        direction: Direction,
         kind: str,
         text: str | None,
         sender_id: int | None,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.core import callbacks as cb
 from bot.core.messages import Button, Keyboard
+from bot.core.vocabulary import Direction
 from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
 from bot.services.tickets import HistoryLine, TicketView
 from nlu.languages import NATIVE_NAMES
@@ -121,7 +122,7 @@ def summary(
     history: list[HistoryLine], _o: Gettext, limit: int = 3500, title: str | None = None
 ) -> list[str]:
     """The conversation so far, for a topic that had to be created again (or `title`)."""
-    who = {"in": _o("person"), "out": _o("operator"), "note": _o("note")}
+    who = {Direction.IN: _o("person"), Direction.OUT: _o("operator"), Direction.NOTE: _o("note")}
     lines = [title or _o("The topic was deleted and created again. The conversation so far:")]
     for item in history:
         body = item.text if item.text else f"[{item.kind}]"

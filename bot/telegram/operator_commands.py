@@ -13,16 +13,10 @@ from aiogram.types import Message
 from bot.console import ConsoleLinks
 from bot.core import render as core_render
 from bot.core.i18n import format_wait
+from bot.core.vocabulary import EventKind, TicketStatus
 from bot.services.outbox import message as outbox_message
 from bot.services.outbox import person_lane
-from bot.services.queue import (
-    CONSOLE_EXPORT,
-    CONSOLE_SIGNIN,
-    JOINED,
-    LEFT,
-    SPECIALIST_QUEUES,
-    aware,
-)
+from bot.services.queue import SPECIALIST_QUEUES, aware
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from nlu.languages import USER_LANGS
 
@@ -143,7 +137,7 @@ async def cmd_reply(message: Message, command: CommandObject, operators: Operato
     helpdesk, _o = operators.helpdesk, operator_text(operators.helpdesk)
     thread = message.message_thread_id if message.is_topic_message else None
     ticket = await helpdesk.tickets.by_topic(message.chat.id, thread) if thread else None
-    if ticket is None or ticket.status == "closed":
+    if ticket is None or ticket.status == TicketStatus.CLOSED:
         await operators.reply(message, _o("/reply works in the topic of an open ticket."))
         return
     if not await helpdesk.may_answer(ticket, message.from_user.id, message.message_id):
@@ -183,10 +177,10 @@ async def cmd_audit(message: Message, command: CommandObject, operators: Operato
         await operators.reply(message, _o("Nothing in the audit log yet."))
         return
     said = {
-        JOINED: _o("joined the group"),
-        LEFT: _o("left the group"),
-        CONSOLE_SIGNIN: _o("signed in to the console"),
-        CONSOLE_EXPORT: _o("exported the console's figures"),
+        EventKind.MEMBER_JOINED: _o("joined the group"),
+        EventKind.MEMBER_LEFT: _o("left the group"),
+        EventKind.CONSOLE_SIGNIN: _o("signed in to the console"),
+        EventKind.CONSOLE_EXPORT: _o("exported the console's figures"),
     }
     lines = [_o("<b>Refusals, changes of membership, console sign-ins and exports</b>")]
     for event in events:

@@ -10,6 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.core import callbacks as cb
+from bot.core.vocabulary import TicketStatus
 from bot.services import topics
 from bot.services.helpdesk import NOTE_PREFIX, Helpdesk
 from bot.services.queue import CLOSE_CATEGORIES, SPECIALIST_QUEUES
@@ -34,7 +35,7 @@ async def on_topic_message(message: Message, operators: Operators) -> None:
         await operators.refuse(message.from_user, "message", ticket.id)
         await operators.reply(message, _o("Only the hotline's operators can do this."))
         return
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         await operators.reply(
             message, _o("This ticket is closed; the person does not see this message.")
         )
@@ -57,7 +58,7 @@ async def on_topic_edit(message: Message, operators: Operators) -> None:
     edit = edit_of(message)
     helpdesk = operators.helpdesk
     ticket = await helpdesk.tickets.by_topic(message.chat.id, message.message_thread_id or 0)
-    if edit is None or ticket is None or ticket.status == "closed":
+    if edit is None or ticket is None or ticket.status == TicketStatus.CLOSED:
         return
     if not await operators.allowed(message.from_user):
         return

@@ -34,6 +34,7 @@ from aiogram.methods import CopyMessages, CreateForumTopic, SendMessage
 from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import ForumTopic, Message, MessageId
 
+from bot.core.vocabulary import TicketStatus
 from bot.ops import metrics
 from bot.services import topics
 from bot.services.helpdesk import Helpdesk
@@ -375,7 +376,7 @@ class Sender:
                 text,
                 parse_mode="HTML",
                 message_thread_id=thread,
-                reply_markup=keyboard(buttons if ticket.status != "closed" else None),
+                reply_markup=keyboard(buttons if ticket.status != TicketStatus.CLOSED else None),
             )
             if row.payload.get("recreated"):
                 for part in await self.helpdesk.summary(ticket.id):
@@ -383,7 +384,7 @@ class Sender:
                     await self.bot.send_message(group, part, message_thread_id=thread)
             await self.helpdesk.tickets.topic_ready(ticket.id, header.message_id)
             await self.helpdesk.tickets.header_changed(
-                ticket.id, text, markup(buttons if ticket.status != "closed" else None)
+                ticket.id, text, markup(buttons if ticket.status != TicketStatus.CLOSED else None)
             )
             await self.outbox.sent([row], [thread])
             await self._topics_work_again()

@@ -15,6 +15,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, ChatMember, ChatMemberUpdated, Message, User
 
 from bot.core.i18n import format_wait
+from bot.core.vocabulary import EventKind
 from bot.knowledge import KnowledgeStore
 from bot.services import topics
 from bot.services.helpdesk import Helpdesk
@@ -142,7 +143,7 @@ class Operators:
 
     async def refuse(self, user: User, what: str, ticket_id: int | None = None) -> None:
         log.warning("refused: %s (ticket %s)", what.partition(" to ")[0], ticket_id)
-        await self.queue.event(ticket_id, "refused", user.id, what)
+        await self.queue.event(ticket_id, EventKind.REFUSED, user.id, what)
 
     async def name(self, operator_id: int | None) -> str | None:
         return await self.helpdesk.team.name(operator_id)

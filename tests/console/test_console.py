@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 
 from bot.config import ROOT
 from bot.console import auth
-from bot.console.app import EXPORTED, SIGNED_IN
 from bot.content.check import check_content
 from bot.content.problems import ERROR
+from bot.core.vocabulary import EventKind
 from db.models import AnswerFeedback, QuestionOutcome, Ticket, TicketEvent, Unanswered
 from tests.console.conftest import COORDINATOR, EDITOR, OPERATOR, STRANGER, sign_in
 
@@ -125,7 +125,7 @@ def sections(text: str) -> dict[str, list[list[str]]]:
     return found
 
 
-async def events(console, kind: str) -> list[TicketEvent]:
+async def events(console, kind: EventKind) -> list[TicketEvent]:
     from sqlalchemy import select
 
     async with console.sessions.begin() as session:
@@ -141,7 +141,7 @@ async def test_a_one_time_link_signs_in_once_and_is_recorded(client, console):
     assert page.status == 200
     body = await page.text()
     assert "Tickets per day by language" in body and "chart.umd.min.js" in body
-    [signed] = await events(console, SIGNED_IN)
+    [signed] = await events(console, EventKind.CONSOLE_SIGNIN)
     assert signed.actor_id == COORDINATOR and signed.ticket_id is None
     client.session.cookie_jar.clear()
     again = await client.post("/login/link", data={"token": token}, allow_redirects=False)
@@ -180,7 +180,7 @@ async def test_an_editor_cannot_open_the_coordinators_export(client, console):
     assert (await client.get("/", allow_redirects=False)).headers["Location"] == "/gaps"
     assert (await client.get("/gaps")).status == 200
     assert (await client.get("/content")).status == 200
-    assert await events(console, EXPORTED) == []
+    assert await events(console, EventKind.CONSOLE_EXPORT) == []
 
 
 async def test_an_operator_sees_the_queue_only(client, console):
@@ -231,7 +231,7 @@ async def test_the_csv_numbers_match_the_seeded_tickets(client, console):
     assert hours["01:00"] == ["0", "1"] and sum(int(a) + int(b) for a, b in hours.values()) == 3
     text = await page.text()
     assert "как" not in text and str(COORDINATOR) not in text
-    [exported] = await events(console, EXPORTED)
+    [exported] = await events(console, EventKind.CONSOLE_EXPORT)
     assert exported.actor_id == COORDINATOR and exported.detail == f"csv {START}..{END}"
     xlsx = await client.get(f"/export.xlsx?{PERIOD}")
     assert xlsx.status == 200 and (await xlsx.read())[:2] == b"PK"
