@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.content.model import Content
 from bot.services.gaps import Gaps
-from bot.services.queue import aware
 from db.database import Sessions
 from db.models import Setting, Unanswered, utcnow
 from nlu.normalize import fold
@@ -78,8 +77,8 @@ async def groups(sessions: Sessions) -> list[GapGroup]:
             e or "",
             lang,
             count,
-            aware(first) or utcnow(),
-            aware(last) or utcnow(),
+            first or utcnow(),
+            last or utcnow(),
             handled.get(_key(e or "", lang)),
         )
         for e, lang, count, first, last in rows

@@ -15,7 +15,6 @@ from bot.content.check import check
 from bot.content.problems import Problem
 from bot.core.vocabulary import TicketStatus
 from bot.knowledge import KnowledgeStore
-from bot.services.queue import aware
 from db.database import Sessions
 from db.models import Operator, Ticket, utcnow
 from nlu.languages import USER_LANGS
@@ -116,7 +115,7 @@ async def queue(sessions: Sessions, group_id: int) -> list[QueueRow]:
                 r.lang,
                 r.subject,
                 r.queue,
-                (now - (aware(r.waiting_since) or now)).total_seconds(),
+                (now - (r.waiting_since or now)).total_seconds(),
                 r.name if r.status == TicketStatus.TAKEN else None,
                 topic_link(r.group_chat_id or group_id, r.thread_id),
             )

@@ -27,13 +27,6 @@ MEMBERSHIP = (EventKind.MEMBER_JOINED, EventKind.MEMBER_LEFT)  # of the operator
 AUDITED = (EventKind.REFUSED, *MEMBERSHIP, EventKind.CONSOLE_SIGNIN, EventKind.CONSOLE_EXPORT)
 
 
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True)
 class Claim:
     ok: bool
@@ -129,7 +122,7 @@ class Queue:
                     .limit(1)
                 )
             ).first()
-            return (row.kind == EventKind.MEMBER_JOINED, aware(row.at) or utcnow()) if row else None
+            return (row.kind == EventKind.MEMBER_JOINED, row.at) if row else None
 
     async def gone(self) -> set[int]:
         """Operators whose last change of membership was leaving the group."""
@@ -266,7 +259,7 @@ class Queue:
                 .order_by(Ticket.closed_at.desc())
                 .limit(1)
             )
-            closed_at = aware(ticket.closed_at) if ticket else None
+            closed_at = ticket.closed_at if ticket else None
             if ticket is None or closed_at is None or utcnow() - closed_at > within:
                 return None
             ticket.status, ticket.assignee_id, ticket.closed_at = TicketStatus.WAITING, None, None
@@ -347,14 +340,13 @@ class Queue:
                 .order_by(Ticket.id.desc())
                 .limit(20)
             )
-            waits = [(aware(r) - aware(c)).total_seconds() for c, r in recent]
+            waits = [(r - c).total_seconds() for c, r in recent]
             place = (ahead or 0) + 1
             return place, statistics.median(waits) * place if waits else None
 
     async def stats(self, since: dt.datetime) -> Stats:
         """Since `since`, a local midnight (its day is the feedback's first day)."""
         day = since.date()
-        since = since.astimezone(dt.UTC)  # stored in UTC (SQLite keeps no offset)
         async with self._sessions.begin() as session:
 
             def count(*where):  # type: ignore[no-untyped-def]
@@ -369,7 +361,7 @@ class Queue:
                     Ticket.first_response_at >= since
                 )
             )
-            firsts = [(aware(r) - aware(c)).total_seconds() for c, r in rows]
+            firsts = [(r - c).total_seconds() for c, r in rows]
             ratings = list(
                 await session.scalars(
                     select(Ticket.rating).where(
@@ -402,7 +394,7 @@ class Queue:
             )
             announce = []
             for t in waiting:
-                last = aware(t.announced_at) or aware(t.waiting_since)
+                last = t.announced_at or t.waiting_since
                 if last is not None and now - last >= waiting_after:
                     t.announced_at = now
                     await log_event(session, t.id, EventKind.ANNOUNCED)
@@ -410,7 +402,7 @@ class Queue:
             taken = await session.scalars(select(Ticket).where(Ticket.status == TicketStatus.TAKEN))
             silent = []
             for t in taken:
-                last = aware(t.last_operator_reply_at) or aware(t.taken_at)
+                last = t.last_operator_reply_at or t.taken_at
                 if last is not None and now - last >= silent_after:
                     await log_event(session, t.id, EventKind.RETURNED, t.assignee_id, "no reply")
                     t.status, t.assignee_id = TicketStatus.WAITING, None

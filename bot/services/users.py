@@ -14,11 +14,6 @@ from db.models import utcnow
 SEEN_PRECISION = dt.timedelta(hours=1)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 class Users:
     def __init__(self, sessions: async_sessionmaker):
         self._sessions = sessions
@@ -27,7 +22,7 @@ class Users:
         async with self._sessions.begin() as session:
             user = await repo.get_or_create_user(session, user_id)
             now = utcnow()
-            if now - _aware(user.last_seen_at) > SEEN_PRECISION:  # no write for every message
+            if now - user.last_seen_at > SEEN_PRECISION:  # no write for every message
                 user.last_seen_at = now
             if user.blocked:
                 user.blocked = False  # they wrote to us, so they have not blocked the bot

@@ -16,7 +16,7 @@ from bot.core.i18n import format_wait
 from bot.core.vocabulary import EventKind, TicketStatus
 from bot.services.outbox import message as outbox_message
 from bot.services.outbox import person_lane
-from bot.services.queue import SPECIALIST_QUEUES, aware
+from bot.services.queue import SPECIALIST_QUEUES
 from bot.telegram.team import CANNED_KEYS, Operators, canned, line_of, operator_text
 from nlu.languages import USER_LANGS
 
@@ -184,8 +184,7 @@ async def cmd_audit(message: Message, command: CommandObject, operators: Operato
     }
     lines = [_o("<b>Refusals, changes of membership, console sign-ins and exports</b>")]
     for event in events:
-        at = aware(event.at) or dt.datetime.now(dt.UTC)
-        when = at.astimezone(operators.tz).strftime("%d.%m %H:%M")
+        when = event.at.astimezone(operators.tz).strftime("%d.%m %H:%M")
         who = await operators.name(event.actor_id) or "—"
         what = said.get(event.kind) or _o("refused: {what}").format(what=event.detail or "—")
         if event.kind in said and event.detail:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot.core.i18n import format_wait
 from bot.services.helpdesk import Helpdesk
-from bot.services.queue import Queue, aware
+from bot.services.queue import Queue
 from db.database import Sessions
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def check_once(
     announce, returned = await queue.overdue(waiting, silent)
     now = dt.datetime.now(dt.UTC)
     for ticket in announce:
-        since = aware(ticket.waiting_since) or now
+        since = ticket.waiting_since or now
         await helpdesk.notify(
             _o("⏰ Ticket #{number} ({language}) has been waiting {time}.").format(
                 number=ticket.id,

@@ -21,7 +21,7 @@ from bot.services import topics
 from bot.services.helpdesk import Helpdesk
 from bot.services.outbox import general_lane
 from bot.services.outbox import message as outbox_message
-from bot.services.queue import Queue, aware
+from bot.services.queue import Queue
 from bot.services.tickets import TicketView
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def operator_text(helpdesk: Helpdesk):  # type: ignore[no-untyped-def]
 
 
 def line_of(ticket: TicketView, helpdesk: Helpdesk, now: dt.datetime) -> str:
-    waited = now - (aware(ticket.waiting_since) or now)
+    waited = now - (ticket.waiting_since or now)
     flag = "🆘 " if ticket.urgent else ""
     queue = f" · {topics.queue_name(ticket.queue, operator_text(helpdesk))}" if ticket.queue else ""
     return (

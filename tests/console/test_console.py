@@ -325,3 +325,20 @@ async def test_the_pages_speak_russian_and_kazakh(client, console):
     kk = await (await client.get("/gaps?lang=kk")).text()
     assert "Жауапсыз сұрақтар" in kk
     assert 'lang="kk"' in await (await client.get("/queue")).text()  # the choice is kept
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+async def test_moments_are_kept_in_utc_whatever_zone_they_come_in(console):
+    """SQLite keeps no offset: a moment in Almaty's time is stored as its UTC time, read
+    back aware in UTC, and compared as the same moment in a query."""
+    from sqlalchemy import func, select
+
+    almaty = dt.timezone(dt.timedelta(hours=5))
+    five_utc = dt.datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+    async with console.sessions.begin() as session:
+        session.add(Ticket(lang="ru", created_at=dt.datetime(2026, 3, 2, 10, 0, tzinfo=almaty)))
+    async with console.sessions.begin() as session:
+        ticket = await session.scalar(select(Ticket))
+        assert ticket.created_at == five_utc and ticket.created_at.tzinfo is UTC
+        before_seven_almaty = Ticket.created_at < dt.datetime(2026, 3, 2, 7, 0, tzinfo=almaty)
+        assert await session.scalar(select(func.count()).where(before_seven_almaty)) == 0
