@@ -71,10 +71,25 @@ async def _demo(settings: Settings, host: str, port: int) -> None:
             "console_coordinators": [*settings.console_coordinators, DEMO_COORDINATOR],
         }
         if "database_url" not in settings.model_fields_set:  # never the real bot's database
-            update["database_url"] = f"sqlite+aiosqlite:///{ROOT / 'var' / 'demo.sqlite3'}"
+            # The sandbox's world (people, chats, topics, update ids) is new at each start, so
+            # the demo's database is too: one kept from an earlier run holds update ids the
+            # new sandbox hands out again (taken for handled ones) and topics that are gone.
+            path = ROOT / "var" / "demo.sqlite3"
+            for stale in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                stale.unlink(missing_ok=True)
+            update["database_url"] = f"sqlite+aiosqlite:///{path}"
         demo = settings.model_copy(update=update)
         with _starting():
             komek = await Komek.create(demo)
+        # A database given with KOMEK_DATABASE_URL is kept: the sandbox numbers its updates
+        # after the ones stored there (Telegram never hands out an update id twice).
+        sandbox.state.updates.next_id = max(
+            sandbox.state.updates.next_id, await komek.inbox.last_update_id() + 1
+        )
         _on_signals(komek)
         print(f"Komek demo: open {sandbox.base_url}/ in a browser (Ctrl-C stops it)", flush=True)
         print(await demo_console(komek, sandbox.client), flush=True)

@@ -279,7 +279,8 @@ class Komek:
         await heartbeat.beat()  # alive before claiming anything
         self._spawn(heartbeat.run(self.stopping))
         work = asyncio.create_task(self.intake.work(self.stopping))
-        sending = asyncio.create_task(self.sender.run(self.stopping))
+        handled = asyncio.Event()  # the sender goes on until the workers have finished
+        sending = asyncio.create_task(self.sender.run(handled))
         lease = PollerLease(self.sessions, worker_name("poller"), POLLER_LEASE)
         if settings.mode == "webhook" and settings.webhook_url:
             runner = await self._serve_webhook(allowed)
@@ -317,6 +318,7 @@ class Komek:
                 await console.cleanup()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(work, max(deadline - time.monotonic(), 0.1))
+            handled.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(sending, max(deadline - time.monotonic(), 0.1))
             flushed = await self.sender.flush(deadline)

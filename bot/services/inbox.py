@@ -202,6 +202,11 @@ class Inbox:
                 .values(claimed_by=None, claimed_until=None)
             )
 
+    async def last_update_id(self) -> int:
+        """The highest update id stored (0: none)."""
+        async with self._sessions.apart() as session:
+            return await session.scalar(select(func.max(InboxUpdate.update_id))) or 0
+
     async def pending(self) -> int:
         async with self._sessions.apart() as session:
             return (
