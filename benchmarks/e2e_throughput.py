@@ -104,7 +104,14 @@ async def _backlog(client: SandboxClient, users: list[int]) -> dict:
     times = sorted(
         e["at"] for e in await client.send_log(since=since) if e["chat_id"] in set(users)
     )
-    return {"answers": len(times), "per_second": (len(times) - 1) / (times[-1] - times[0])}
+    # While the backlog lasts: without the first and last 5 % of the sends (the ramp, and
+    # the tail where a few chats wait for their own one-a-second turn).
+    middle = times[len(times) // 20 : len(times) - len(times) // 20]
+    return {
+        "answers": len(times),
+        "per_second": (len(middle) - 1) / (middle[-1] - middle[0]),
+        "whole": (len(times) - 1) / (times[-1] - times[0]),
+    }
 
 
 async def _run(
@@ -217,8 +224,9 @@ async def main() -> None:
     if limited is None:
         return
     print(
-        f"limits on, {limited['answers']} answers in a backlog: "
-        f"{limited['per_second']:.1f}/s sustained ({limited['per_second'] / 30:.0%} of 30/s)"
+        f"limits on, {limited['answers']} messages in a backlog: "
+        f"{limited['per_second']:.1f}/s sustained ({limited['per_second'] / 30:.0%} of 30/s; "
+        f"{limited['whole']:.1f}/s from the first to the last)"
     )
 
 

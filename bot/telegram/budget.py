@@ -21,6 +21,7 @@ PER_CHAT = RateLimitItemPerSecond(1)
 PER_GROUP = RateLimitItemPerMinute(19)  # 20 by the FAQ, less one for network jitter
 TOTAL = RateLimitItemPerSecond(28)  # 30 by the FAQ, with the same margin
 PACE = 1.0 / TOTAL.amount  # seconds between two messages of this process
+CATCH_UP = 2 * PACE
 
 
 class Budget:
@@ -60,8 +61,10 @@ class Budget:
                 if not full:
                     for item, key in items:
                         await self._limiter.hit(item, "send", key, cost=cost)
-                    wait = self._next - time.monotonic()
-                    self._next = max(self._next, time.monotonic()) + PACE * cost
+                    now = time.monotonic()
+                    wait = self._next - now
+                    # A moment of delay may be made up (two messages' worth), never more.
+                    self._next = max(self._next, now - CATCH_UP) + PACE * cost
                     if wait > 0:  # in turn, so that the pace holds for everyone waiting
                         await asyncio.sleep(wait)
                     return
