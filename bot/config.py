@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -238,17 +240,30 @@ def public_holidays(country: str) -> frozenset[dt.date]:
     calendars take 15 MiB that a bot on a small server should not keep for a few dates."""
     if not country:
         return frozenset()
+    if not country.isalnum():
+        raise ValueError(f"'{country}' is not a country code such as KZ")
     year = dt.date.today().year
-    found = subprocess.run(
-        [sys.executable, "-c", _HOLIDAYS, country.upper(), str(year - 1), str(year + 5)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if found.returncode == 2:
-        raise ValueError(f"no public holidays known for country '{country}'")
-    found.check_returncode()
-    return frozenset(dt.date.fromisoformat(d) for d in json.loads(found.stdout))
+    # Kept beside the NLU cache, so that only the first start (and a new year or a new
+    # version of the package) waits for the other process: the dates never change.
+    version = importlib.metadata.version("holidays")
+    kept = ROOT / "var" / "holidays" / f"{country}-{year - 1}-{year + 5}-{version}.json"
+    try:
+        dates = json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = subprocess.run(
+            [sys.executable, "-c", _HOLIDAYS, country, str(year - 1), str(year + 5)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if found.returncode == 2:
+            raise ValueError(f"no public holidays known for country '{country}'") from None
+        found.check_returncode()
+        dates = json.loads(found.stdout)
+        with contextlib.suppress(OSError):  # a read-only install asks again next time
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps(dates), encoding="utf-8")
+    return frozenset(dt.date.fromisoformat(d) for d in dates)
 
 
 def office_hours(settings: Settings):  # type: ignore[no-untyped-def]

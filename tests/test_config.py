@@ -1,5 +1,6 @@
 """Start-up settings: a bad one stops with one line naming it, never a traceback."""
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,17 @@ def test_run_without_token_says_so(tmp_path):
     assert result.returncode == 2
     assert "KOMEK_BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_public_holidays_are_asked_of_another_process_once(monkeypatch, tmp_path):
+    import bot.config
+
+    monkeypatch.setattr(bot.config, "ROOT", tmp_path)
+    first = bot.config.public_holidays.__wrapped__("KZ")
+    assert dt.date(2026, 12, 16) in first  # Independence Day
+
+    def no_process(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("asked again")
+
+    monkeypatch.setattr(bot.config.subprocess, "run", no_process)
+    assert bot.config.public_holidays.__wrapped__("KZ") == first  # from the kept file
