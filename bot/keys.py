@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings, SettingsError
 from db.crypto import Keys, KeysError, encrypted_columns, keys_of, recode, use_keys
-from db.database import make_engine, upgrade
+from db.database import at_newest, make_engine, upgrade
 from db.models import Base, Setting
 from db.repositories import live_processes
 
@@ -107,7 +107,8 @@ async def _check(engine: AsyncEngine, keys: Keys, where: str, *, write: bool) ->
 
 
 async def open_database(settings: Settings) -> AsyncEngine:
-    """The engine of the configured database with its keys, checked, and migrated."""
+    """The engine of the configured database with its keys, checked, and migrated (Alembic is
+    loaded only when there is a migration to apply)."""
     keys, where, made = load_keys(settings)
     engine = make_engine(settings.database_url, keys)
     try:
@@ -121,7 +122,8 @@ async def open_database(settings: Settings) -> AsyncEngine:
                     "put back the key file from your backup (or set KOMEK_ENCRYPTION_KEY)"
                 ) from None
             raise
-        await upgrade(settings.database_url, keys=keys)
+        if not await at_newest(engine):
+            await upgrade(settings.database_url, keys=keys)
         await _check(engine, keys, where, write=True)
     except BaseException:
         await engine.dispose()

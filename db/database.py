@@ -1,16 +1,21 @@
-"""Engine and session factory, and applying the migrations."""
+"""Engine and session factory, and applying the migrations.
+
+Alembic (11 MiB of memory) is imported only to migrate: a start whose database is at the
+newest revision, as it is at every start but the first after an upgrade, never loads it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -21,6 +26,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db.crypto import Keys, use_keys
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -132,6 +140,8 @@ def make_sessions(engine: AsyncEngine) -> Sessions:
 
 
 def alembic_config(url: str, keys: Keys | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
@@ -141,6 +151,8 @@ def alembic_config(url: str, keys: Keys | None = None) -> Config:
 
 
 def upgrade_sync(url: str, revision: str = "head", keys: Keys | None = None) -> None:
+    from alembic import command
+
     if make_url(url).get_backend_name() == "sqlite":
         database = make_url(url).database
         if database and database != ":memory:":
@@ -150,9 +162,31 @@ def upgrade_sync(url: str, revision: str = "head", keys: Keys | None = None) -> 
 
 def downgrade_sync(url: str, revision: str = "-1", keys: Keys | None = None) -> None:
     """Undo migrations down to `revision` (`-1`: the last one), for going back a version."""
+    from alembic import command
+
     command.downgrade(alembic_config(url, keys), revision)
 
 
 async def upgrade(url: str, revision: str = "head", keys: Keys | None = None) -> None:
     """Apply migrations up to `revision` (run in a thread: Alembic's env drives its own loop)."""
     await asyncio.to_thread(upgrade_sync, url, revision, keys)
+
+
+def newest_revisions() -> frozenset[str]:
+    """The heads of the migrations (one, unless they branch), read from their files as
+    Alembic reads them: the revisions that are no migration's `down_revision`."""
+    found: dict[str, set[str]] = {"revision": set(), "down_revision": set()}
+    assignment = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in assignment.findall(path.read_text(encoding="utf-8")):
+            found[name].update(re.findall(r"[\"'](\w+)[\"']", value))
+    return frozenset(found["revision"] - found["down_revision"])
+
+
+async def at_newest(engine: AsyncEngine) -> bool:
+    """Whether the database's schema is at the newest revision: nothing to migrate."""
+    async with engine.connect() as connection:
+        if not await connection.run_sync(lambda c: sa.inspect(c).has_table("alembic_version")):
+            return False
+        stored = await connection.scalars(sa.text("SELECT version_num FROM alembic_version"))
+        return frozenset(stored) == newest_revisions()
