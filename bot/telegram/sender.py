@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import random
 import time
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -66,26 +68,25 @@ def _methods() -> dict[str, type[TelegramMethod]]:
 
 
 METHODS = _methods()
-# aiogram parses each answer with the generic model `Response[T]`; pydantic keeps such models
-# only while something refers to them, and building one again takes tens of milliseconds.
-# Holding them here made that cost vanish from the bot's profile (it was 15 % under load).
-_RESPONSES = [
-    Response[METHODS[name].__returning__]  # type: ignore[name-defined]
-    for name in (
-        "sendMessage",
-        "copyMessage",
-        "copyMessages",
-        "editMessageText",
-        "editMessageReplyMarkup",
-        "createForumTopic",
-        "closeForumTopic",
-        "reopenForumTopic",
-        "deleteForumTopic",
-        "getUpdates",
-        "answerCallbackQuery",
-        "getChatMember",
-    )
-]
+
+
+@functools.cache
+def _response_model(method: type[TelegramMethod]) -> type[Response]:
+    """aiogram parses each answer with the generic model `Response[T]`; pydantic keeps such a
+    model only while something refers to it, and building one again takes tens of
+    milliseconds (15 % of the bot's profile under load). Each is held here from its first
+    use: about 1.2 MiB for those holding a whole `Message` validator, so only the methods the
+    process calls cost memory."""
+    return Response[method.__returning__]  # type: ignore[name-defined]
+
+
+async def _hold_response_model(
+    make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod
+) -> Response:
+    """A request middleware of the bot's session: every method the bot calls, the sender's
+    and the others (getUpdates, answerCallbackQuery...)."""
+    _response_model(type(method))
+    return await make_request(bot, method)
 
 
 def thread_gone(exc: TelegramBadRequest) -> bool:
@@ -167,6 +168,8 @@ class Sender:
         self._inflight: set[asyncio.Task] = set()
         self._last_check = 0.0
         self._marks = Marks(outbox)
+        if _hold_response_model not in bot.session.middleware:
+            bot.session.middleware(_hold_response_model)
 
     # -- the loop ---------------------------------------------------------------------------
     async def run(self, stopping: asyncio.Event) -> None:
