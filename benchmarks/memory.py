@@ -5,9 +5,11 @@ Runs `komek run` (polling, SQLite in a temporary folder, the default NLU backend
 `e2e_throughput.py` does, with the sending limits off. It waits for the bot's first answer,
 then people come 50 at a time: each sends /start, chooses Russian, accepts the notice and asks
 two questions (one of `e2e_throughput.QUESTIONS` and one of its own, so that the classifier
-sees new text), waiting for each answer. RSS is read when the bot is ready and after every
-checkpoint, with its parts: anonymous memory (the heap: objects, arrays) and file pages
-(code and memory-mapped files, which the kernel can drop and read again).
+sees new text), waiting for each answer. RSS is read after the imports alone (in another
+process), when the bot is ready and after every checkpoint, with its parts: anonymous
+memory (the heap: objects, arrays) and file pages (code and memory-mapped files, which the
+kernel can drop and read again), and the peak so far (the highest RSS, reached while
+starting: what a small server must have room for).
 
     .venv/bin/python benchmarks/memory.py [--people 1000 10000] [--backend semantic]
         [--root DIR]   # another checkout of Komek, to measure it in the same conditions
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,13 +45,32 @@ def _free_port() -> int:
 
 
 def rss(pid: int) -> dict[str, float]:
-    """MiB: total resident, anonymous, and file-backed (from /proc/<pid>/status)."""
+    """MiB: total resident, anonymous, file-backed, and the peak (from /proc/<pid>/status)."""
+    return _parse(Path(f"/proc/{pid}/status").read_text())
+
+
+def imported(root: Path) -> dict[str, float]:
+    """The same of a process that has only imported the bot (`bot.app`: the code, before
+    any content, model or database)."""
+    code = "import bot.app; print(open('/proc/self/status').read())"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    return _parse(result.stdout)
+
+
+def _parse(status: str) -> dict[str, float]:
     fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    for line in status.splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+        if name in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
             fields[name] = int(value.split()[0]) / 1024
-    return {"rss": fields["VmRSS"], "anon": fields["RssAnon"], "file": fields["RssFile"]}
+    return {
+        "rss": fields["VmRSS"],
+        "anon": fields["RssAnon"],
+        "file": fields["RssFile"],
+        "peak": fields["VmHWM"],
+    }
 
 
 async def person(client: SandboxClient, user: int) -> None:
@@ -65,7 +87,7 @@ async def person(client: SandboxClient, user: int) -> None:
 
 
 async def measure(root: Path, checkpoints: list[int], backend: str) -> list[tuple[str, dict]]:
-    rows: list[tuple[str, dict]] = []
+    rows: list[tuple[str, dict]] = [("imported (bot.app)", imported(root))]
     with tempfile.TemporaryDirectory() as tmp:
         async with run_sandbox(port=0) as sandbox:
             client = sandbox.client
@@ -113,9 +135,9 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"komek run from {args.root}, backend {args.backend}", flush=True)
     rows = await measure(args.root.resolve(), sorted(args.people), args.backend)
-    print(f"{'when':24} {'RSS MiB':>8} {'anon':>8} {'file':>8}")
+    print(f"{'when':24} {'RSS MiB':>8} {'anon':>8} {'file':>8} {'peak':>8}")
     for name, r in rows:
-        print(f"{name:24} {r['rss']:8.1f} {r['anon']:8.1f} {r['file']:8.1f}")
+        print(f"{name:24} {r['rss']:8.1f} {r['anon']:8.1f} {r['file']:8.1f} {r['peak']:8.1f}")
 
 
 if __name__ == "__main__":
