@@ -12,6 +12,10 @@ scikit-learn and py3langid: a change to any of them is a new key, never a stale 
 - A file that is missing, cannot be read or unpickled, or holds something else is rebuilt
   with a log line, never an error.
 - Only the newest `KEEP` files of a kind stay.
+- NumPy arrays are written after the pickle, out of band (pickle protocol 5), and read back
+  memory-mapped, read-only: a loaded classifier's matrices are pages of its file, which
+  become resident only as scoring reads them, which the kernel may drop and read again, and
+  which the bot's processes share, instead of 18 MiB of heap in each (`load`).
 - Pickle runs code when it loads, so a file is loaded only if it is the process's own: owned
   by the user running the bot and writable by nobody else (the files are written with mode
   0600; one with a group or other write bit is refused). Such a file was written by the bot
@@ -27,9 +31,11 @@ import contextlib
 import hashlib
 import json
 import logging
+import mmap
 import os
 import pickle
 import stat
+import struct
 import sys
 import tempfile
 import time
@@ -37,7 +43,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
@@ -46,6 +52,7 @@ log = logging.getLogger(__name__)
 NLU_DIR = Path(__file__).resolve().parent
 KEEP = 3  # files of one kind that stay after a write
 SUFFIX = ".pkl"
+ALIGN = 64  # each array's data starts at a multiple of this in its file: aligned for NumPy
 T = TypeVar("T")
 
 
@@ -111,8 +118,7 @@ def read(path: Path, expected: type[T]) -> T | None:
         log.warning("nlu cache: not loading %s: %s; rebuilding", path.name, refused)
         return None
     try:
-        with path.open("rb") as f:
-            value = pickle.load(f)
+        value = load(path)
     except Exception as error:  # corrupt, truncated, or from incompatible code
         log.warning("nlu cache: %s is unreadable (%s); rebuilding", path.name, error)
         return None
@@ -120,6 +126,39 @@ def read(path: Path, expected: type[T]) -> T | None:
         log.warning("nlu cache: %s holds a %s; rebuilding", path.name, type(value).__name__)
         return None
     return value
+
+
+def dump(value: Any, f: BinaryIO) -> None:
+    """`value` pickled with its arrays' data out of band: a header (the number of buffers,
+    the pickle's length and each buffer's), the pickle, then the buffers, each aligned."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    raws = [buffer.raw() for buffer in buffers]
+    f.write(struct.pack(f"<{len(raws) + 2}Q", len(raws), len(data), *(r.nbytes for r in raws)))
+    f.write(data)
+    for raw in raws:
+        f.write(bytes(-f.tell() % ALIGN))
+        f.write(raw)
+
+
+def load(path: Path) -> Any:
+    """What `dump` wrote, its arrays memory-mapped read-only from the file."""
+    with path.open("rb") as f:
+        length = os.fstat(f.fileno()).st_size
+        count, size = struct.unpack("<2Q", f.read(16))
+        if 16 + 8 * count + size > length:
+            raise EOFError("the file is truncated")
+        sizes = struct.unpack(f"<{count}Q", f.read(8 * count))
+        data = f.read(size)
+        view = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if count else b"")
+    buffers, offset = [], 16 + 8 * count + size
+    for n in sizes:
+        offset += -offset % ALIGN
+        buffers.append(view[offset : offset + n])
+        offset += n
+    if offset > length:
+        raise EOFError("the file is truncated")
+    return pickle.loads(data, buffers=buffers)
 
 
 def write(cache_dir: Path, kind: str, key: str, value: Any, keep: int = KEEP) -> None:
@@ -130,7 +169,7 @@ def write(cache_dir: Path, kind: str, key: str, value: Any, keep: int = KEEP) ->
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:  # mkstemp: mode 0600
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+                dump(value, f)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -198,8 +198,10 @@ class TfidfIndex:
         self._centroids_t = Rows.of(l2_normalize(self.onehot @ self.matrix).T)
 
     def __getstate__(self) -> dict:
-        """Kept (`nlu.cache`) without what only building uses: no SciPy object is pickled."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("matrix", "onehot")}
+        """Kept (`nlu.cache`) without what only building uses (the examples, 3 MiB, and the
+        SciPy matrices): an index read from the cache scores, it does not build or validate."""
+        built = ("matrix", "onehot", "examples")
+        return {k: v for k, v in self.__dict__.items() if k not in built}
 
     def vectorize(self, keys: Sequence[str]):  # type: ignore[no-untyped-def]
         """Folded messages as the rows of a SciPy sparse matrix (for grouping gaps)."""

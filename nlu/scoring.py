@@ -53,24 +53,31 @@ class TfidfScorer:
     def __init__(self, examples: Sequence[IndexedExample]):
         self.index = TfidfIndex(examples)
         self.ids = self.index.ids
-        self.examples = self.index.examples
         svm = _svm(self.index.matrix, self.index.labels)
-        # Kept in float32: 8 MB less; scores change in the seventh digit.
-        self.svm = svm._replace(coef=svm.coef.astype(np.float32))
+        # Kept in float32 (8 MB less; scores change in the seventh digit) and by feature, as
+        # (features, classes): a message's few n-grams are a few pages of the cache's file
+        # (`nlu.cache` maps it), where a row per class would touch a page of every row.
+        self.coef_t = np.ascontiguousarray(svm.coef.T, dtype=np.float32)
+        self.intercept, self.classes = svm.intercept, svm.classes
 
-    def _svm_scores(self, model: Linear, decision: np.ndarray) -> np.ndarray:
+    @property
+    def examples(self) -> list[IndexedExample]:
+        """The examples it was built from (only while building: the cache keeps none)."""
+        return self.index.examples
+
+    def _svm_scores(self, classes: np.ndarray, decision: np.ndarray) -> np.ndarray:
         """LinearSVC's decision values (`x @ coef.T + intercept`) in `ids` order (an id the
         model never saw scores -1)."""
         out = np.full((decision.shape[0], len(self.ids)), -1.0, dtype=np.float32)
-        if model.coef.shape[0] == 1:  # two classes
+        if decision.shape[1] == 1:  # two classes
             decision = np.concatenate([-decision, decision], axis=1)
-        out[:, model.classes] = decision
+        out[:, classes] = decision
         return out
 
     def scores(self, key: str, text: str = "") -> np.ndarray:
         query = self.index.vectorize_one(key)
-        coef = self.svm.coef[:, query.columns].astype(np.float64)
-        svm = self._svm_scores(self.svm, (coef @ query.values + self.svm.intercept)[None, :])
+        coef = np.ascontiguousarray(self.coef_t[query.columns].T, dtype=np.float64)
+        svm = self._svm_scores(self.classes, (coef @ query.values + self.intercept)[None, :])
         return SVM_WEIGHT * svm[0] + (1 - SVM_WEIGHT) * self.index.score_query(query)
 
     def cross_validate(self, n_folds: int = 4) -> tuple[np.ndarray, np.ndarray]:
@@ -86,5 +93,5 @@ class TfidfScorer:
             if len(np.unique(labels[train])) < 2:
                 continue
             model = _svm(x[train], labels[train])
-            svm[test] = self._svm_scores(model, x[test] @ model.coef.T + model.intercept)
+            svm[test] = self._svm_scores(model.classes, x[test] @ model.coef.T + model.intercept)
         return SVM_WEIGHT * svm + (1 - SVM_WEIGHT) * retrieval, labels
