@@ -1,14 +1,16 @@
 """Resident memory of the bot: when it is ready, and after 1,000 (and 10,000) people.
 
-Runs `komek run` (polling, SQLite in a temporary folder, the default NLU backend unless
-`--backend`) in its own process against a sandbox Telegram of this process, as
-`e2e_throughput.py` does, with the sending limits off. It waits for the bot's first answer,
-then people come 50 at a time: each sends /start, chooses Russian, accepts the notice and asks
-two questions (one of `e2e_throughput.QUESTIONS` and one of its own, so that the classifier
-sees new text), waiting for each answer. RSS is read after the imports alone (in another
-process), when the bot is ready and after every checkpoint, with its parts: anonymous
-memory (the heap: objects, arrays) and file pages (code and memory-mapped files, which the
-kernel can drop and read again), and the peak so far (the highest RSS, reached while
+Runs `komek run` (polling, SQLite in a temporary folder, migrated beforehand by `komek db
+upgrade` as at any restart, the default NLU backend unless `--backend`) in its own process
+against a sandbox Telegram of this process, as `e2e_throughput.py` does, with the sending
+limits off. It waits for the bot's first answer, then people come 50 at a time: each sends
+/start, chooses Russian, accepts the notice and asks two questions (one of
+`e2e_throughput.QUESTIONS` and one of its own, so that the classifier sees new text),
+waiting for each answer. RSS is read after the imports alone (in another process), when the
+bot is ready and after every checkpoint, with its parts: anonymous memory (the heap:
+objects, arrays) and file pages (code and memory-mapped files, which the kernel can drop and
+read again; how many are mapped also depends on what the page cache holds, as the kernel
+maps cached neighbours of a page read), and the peak so far (the highest RSS, reached while
 starting: what a small server must have room for).
 
     .venv/bin/python benchmarks/memory.py [--people 1000 10000] [--backend semantic]
@@ -105,6 +107,13 @@ async def measure(root: Path, checkpoints: list[int], backend: str) -> list[tupl
                 "KOMEK_HEALTH_PORT": str(_free_port()),
             }
             await client.create_user(10**6)
+            # Migrated first, in another process: every start but the first after an upgrade
+            # finds its database at the newest revision (and does not load Alembic).
+            migrate = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "db", "upgrade", cwd=root, env=env
+            )
+            if await migrate.wait():
+                raise RuntimeError("komek db upgrade failed")
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", cwd=root, env=env
             )
