@@ -99,6 +99,10 @@ async def _has_button(client, message_id: int, data: str) -> bool:
     return False
 
 
+async def _all_handled(komek) -> bool:
+    return await komek.inbox.pending() == 0 and (await komek.helpdesk.outbox.depth())[0] == 0
+
+
 async def _topics_where(client, predicate):
     return [t for t in await client.topics() if predicate(t)]
 
@@ -120,7 +124,7 @@ async def test_two_urgent_messages_from_a_new_user_make_one_ticket_and_one_topic
         return texts if len(texts) == 2 else []
 
     assert await eventually(relayed) == [first, second]
-    await asyncio.sleep(0.5)
+    await eventually(lambda: _all_handled(bot.komek))  # a second topic would be asked for by now
     assert len(await client.topics()) == 1
 
 

@@ -99,8 +99,8 @@ async def test_restart_handles_messages_sent_while_down_exactly_once(
     ]
     await running.start()
     try:
-        replies = await client.wait_for_messages(person.id, 3, after_id=sent[0]["message_id"])
-        await asyncio.sleep(1.5)  # give a duplicate every chance to show up
+        await client.wait_for_messages(person.id, 3, after_id=sent[0]["message_id"])
+        await eventually(lambda: _all_handled(running.komek))  # a duplicate would be sent by now
         replies = await client.messages(person.id, from_bot=True, after_id=sent[0]["message_id"])
         assert len(replies) == 3
         titles = [
