@@ -299,12 +299,20 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
     ]
 
 
+def _with_our_language_model(cache_dir: Path) -> None:
+    """These tests are about py3langid's model: our own (`nlu.langmodel`, seconds to train) is
+    copied from the cache the session filled (tests/conftest.py)."""
+    for path in bot.knowledge.DEFAULT_CACHE_DIR.glob("langmodel-*.pkl"):
+        shutil.copy(path, cache_dir)
+
+
 def test_py3langid_model_is_kept_in_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = "паспортымды кожайын алып койды"
     expected = langid.identify(text, "ky")
     monkeypatch.setattr(langid._Detectors, "_ident", None)
+    _with_our_language_model(tmp_path)
     langid.load_models(tmp_path)
     [path] = _files(tmp_path, "py3langid")
     monkeypatch.setattr(langid._Detectors, "_ident", None)
@@ -321,6 +329,7 @@ def test_py3langid_model_is_kept_in_the_cache(
 def test_py3langid_from_the_cache_ranks_as_py3langid_itself(tmp_path: Path) -> None:
     ident = langid._py3langid([*langid._BASE, *langid._OTHERS])
     langid._Detectors._ident = None
+    _with_our_language_model(tmp_path)
     langid.load_models(tmp_path)
     texts = [text for text, _ in MESSAGES] + ["🙏 рахмет", "مرحبا hello", "日本語 и ru", "", "ß"]
     for text in texts:
