@@ -83,8 +83,8 @@ def _response_model(method: type[TelegramMethod]) -> type[Response]:
 async def _hold_response_model(
     make_request: NextRequestMiddlewareType, bot: Bot, method: TelegramMethod
 ) -> Response:
-    """A request middleware of the bot's session: every method the bot calls, the sender's
-    and the others (getUpdates, answerCallbackQuery...)."""
+    """Put on the bot's session by the `Sender`, it sees every method the bot calls: the
+    sender's and the others (getUpdates, answerCallbackQuery...)."""
     _response_model(type(method))
     return await make_request(bot, method)
 
