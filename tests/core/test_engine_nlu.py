@@ -79,6 +79,31 @@ def test_a_question_that_mentions_deportation_gets_its_answer_and_no_alarm(engin
     assert "h:infectious_disease_care" in buttons(decision)
 
 
+def test_a_question_about_leave_is_no_emergency(engine):
+    # "отпуск" (leave) shares its stem with "не отпускают" (they do not let me go).
+    decision = engine.handle(Inbound(user_id=1, text="и про отпуск"), RU)
+    assert decision.outcome != "urgent"
+    assert not any(isinstance(a, OpenTicket) and a.urgent for a in decision.actions)
+    assert "🆘" not in " ".join(reply.text for reply in decision.replies)
+
+
+def test_delayed_wages_get_the_wages_answer_and_no_alarm(engine, knowledge):
+    # "задержали" is also what the police do; here it is the wages.
+    decision = engine.handle(Inbound(user_id=1, text="зарплату задержали"), RU)
+    assert decision.outcome == "answer"
+    assert not any(isinstance(a, OpenTicket) for a in decision.actions)
+    assert knowledge.content.entries["unpaid_wages"].texts["ru"].title in decision.replies[0].text
+
+
+def test_asking_whether_an_overstay_means_expulsion_is_answered_without_alarm(engine, knowledge):
+    uz = UserView(user_id=1, lang="uz", consented=True)
+    text = "muddatim otib ketdi chiqarib yuborishadimi"  # will they expel me?
+    decision = engine.handle(Inbound(user_id=1, text=text), uz)
+    assert decision.outcome == "answer"
+    assert not any(isinstance(a, OpenTicket) for a in decision.actions)
+    assert knowledge.content.entries["overstay"].texts["uz"].title in decision.replies[0].text
+
+
 def test_the_safety_net_offers_an_urgent_entry_beside_the_menu(engine, knowledge):
     ranking = (("job_search", 0.1), ("detention", 0.02))
     understood = Classification(

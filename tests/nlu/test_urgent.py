@@ -32,3 +32,19 @@ def test_phrase_matches(phrase: str, message: str) -> None:
 )
 def test_phrase_does_not_match(phrase: str, message: str) -> None:
     assert UrgentPhrases([phrase]).find(message) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "danger", "calm"),
+    [
+        ("ru", "мужа задержали вчера вечером", "зарплату опять задержали"),
+        ("ru", "меня задержали на улице", "рейс задержали на сутки"),
+        ("uz", "akamni zaderjali", "oylikni zaderjali"),
+    ],
+)
+def test_the_content_phrases_tell_a_detention_from_delayed_wages(
+    knowledge, lang: str, danger: str, calm: str
+) -> None:
+    phrases = UrgentPhrases(knowledge.content.urgent_phrases[lang])
+    assert phrases.find(danger) is not None
+    assert phrases.find(calm) is None
