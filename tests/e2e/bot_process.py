@@ -21,6 +21,7 @@ class BotProcess:
             "KOMEK_API_BASE": sandbox_url,
             "KOMEK_DATABASE_URL": database_url,
             "KOMEK_OFFICE_HOURS": "always",
+            "KOMEK_HEALTH_PORT": "0",  # several bots at once (and test processes) share no port
             **{f"KOMEK_{k.upper()}": str(v) for k, v in env.items()},
         }
         self.log = log
