@@ -76,8 +76,9 @@ def chat() -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
-def model_memory() -> tuple[float, float]:
-    """MB of the loaded models (arrays, and ours pickled), and MB allocated loading them."""
+def model_memory() -> tuple[float, float, float]:
+    """MB of the loaded models (arrays, and ours pickled), MB allocated loading them, and
+    MiB of ours."""
     tracemalloc.start()
     langid._Detectors._ident = langid._Detectors._model = None
     langid.load_models()
@@ -87,8 +88,8 @@ def model_memory() -> tuple[float, float]:
     # py3langid's weights and its automaton (a memoryview of the cached array), and our model
     arrays = ident.nb_ptc.nbytes + ident.nb_pc.nbytes
     tables = sum(view.nbytes for view in (ident.tk_nextmove, ident._rowbase, ident.tk_output))
-    size = arrays + tables + len(pickle.dumps(langid._Detectors._model))
-    return size / 1e6, allocated
+    ours = len(pickle.dumps(langid._Detectors._model))
+    return (arrays + tables + ours) / 1e6, allocated, ours / 2**20
 
 
 def main() -> int:
@@ -100,7 +101,7 @@ def main() -> int:
         rows += flores(5 if args.quick else 1)
     else:
         print(f"note: {EVAL} is absent (external eval data): chat messages only")
-    pickled, allocated = model_memory()
+    pickled, allocated, ours = model_memory()
     counts: dict[tuple, Counter] = defaultdict(Counter)
     confusions: Counter = Counter()
     start = time.perf_counter()
@@ -139,7 +140,8 @@ def main() -> int:
         )
     print(
         f"\n{2 * len(rows)} calls, {per_call:.2f} ms per call;"
-        f" models: {pickled:.1f} MB pickled, {allocated:.1f} MB allocated while loading"
+        f" models: {pickled:.1f} MB pickled (ours {ours:.1f} MiB),"
+        f" {allocated:.1f} MB allocated while loading"
     )
     print("most frequent confusions with no prior (source, typed, length, true -> guessed):")
     for (source, variant, length, true, guess), n in confusions.most_common(12):

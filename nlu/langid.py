@@ -239,6 +239,10 @@ def identify(text: str, prior: str | None = None) -> LangGuess:
     other_mass = sum(p for code, p in lid.items() if code not in _BASE)
     cld_code, cld_trust = _Detectors.cld2(clean)
     model = _Detectors.model(clean)
+    if cyrillic and model:
+        # The model's "other" is Latin text of other languages: folded Cyrillic names
+        # ("Нэшнл Джиографик") look like it, and it says nothing of Cyrillic text.
+        model[OTHER] = _MODEL_FLOOR
     langs = (*_BASE, OTHER)
     logs: dict[str, float] = {}
     weights = _CYRILLIC_WEIGHTS if cyrillic else _LATIN_WEIGHTS
