@@ -40,9 +40,13 @@ def test_phrase_does_not_match(phrase: str, message: str) -> None:
         ("ru", "мужа задержали вчера вечером", "зарплату опять задержали"),
         ("ru", "меня задержали на улице", "рейс задержали на сутки"),
         ("uz", "akamni zaderjali", "oylikni zaderjali"),
+        ("ru", "у меня синяки по всему телу", "синяк после прививки у ребенка это нормально"),
+        ("ru", "хозяин сказал что хочет убить меня", "как убить время в очереди в цоне"),
+        ("ky", "базарда рейд болду агам жок", "рейд болот деп угуп калдым каттоо керекпи"),
+        ("tg", "шавҳарам мушт зад", "ман муштарии билайн ҳастам"),  # a customer, a subscriber
     ],
 )
-def test_the_content_phrases_tell_a_detention_from_delayed_wages(
+def test_the_content_phrases_tell_a_danger_from_an_ordinary_message(
     knowledge, lang: str, danger: str, calm: str
 ) -> None:
     phrases = UrgentPhrases(knowledge.content.urgent_phrases[lang])
