@@ -31,6 +31,18 @@ SETS = {
 CACHE = ROOT / "var" / "nlu-cache"
 
 
+def urgent_outcomes(classifier: Classifier, rows: list) -> dict[str, int]:
+    """Of the urgent messages: how many open the lane at once, how many are asked about
+    first ("is this an emergency?"), and the rest (a button, or missed)."""
+    counts = {"lane": 0, "asked": 0, "other": 0}
+    for row in rows:
+        if row.intent in classifier.urgent_ids:
+            result = classifier.classify(row.text, prior_lang=row.lang)
+            key = "lane" if result.urgent else "asked" if result.maybe_urgent else "other"
+            counts[key] += 1
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
@@ -58,12 +70,18 @@ def main() -> int:
             rows = [row for path in files for row in read_labelled(path, classifier.intents)]
             report = evaluate(classifier, rows)
             results[f"{backend}/{name}"] = report.as_dict()
+            results[f"{backend}/{name}"]["urgent_outcomes"] = urgent_outcomes(classifier, rows)
             if not args.json:
                 print(
                     f"\n## backend {backend}, {name} typing ({len(rows)} messages; "
                     f"index built in {build:.2f} s)\n"
                 )
                 print(report.render())
+                lane = results[f"{backend}/{name}"]["urgent_outcomes"]
+                print(
+                    f"urgent messages: the lane at once {lane['lane']}, asked first "
+                    f"{lane['asked']}, otherwise offered or missed {lane['other']}"
+                )
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
