@@ -103,3 +103,10 @@ def test_letters_outweigh_the_prior() -> None:
 def test_no_letters() -> None:
     assert identify("12345", prior="kk").lang == "kk"
     assert identify("👍").lang == "other"
+
+
+@pytest.mark.parametrize(
+    "text", ["Билл Гейтс и Майкрософт", "Джордж Вашингтон университетинде окуйт"]
+)
+def test_foreign_names_in_cyrillic_are_not_taken_for_a_foreign_language(text: str) -> None:
+    assert identify(text).lang != "other"
