@@ -167,6 +167,7 @@ class Komek:
         )
         team = Operators(bot, helpdesk, queue, store, hours.tz, frozenset(settings.admin_ids))
         dispatcher = Dispatcher(
+            disable_fsm=True,  # no handler keeps aiogram state: its storage grew by each person
             engine=Engine(
                 store.current, catalogs, settings.retention_days, settings.show_user_identity
             ),

@@ -655,11 +655,11 @@ class Outbox:
             )
 
 
-@functools.cache
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no offset
 
 
+@functools.cache
 def _claimable(limit: int, postgres: bool):  # type: ignore[no-untyped-def]
     """The claiming query, built once per limit (building it is most of its cost)."""
     now = bindparam("now", type_=OutboxMessage.created_at.type)

@@ -119,3 +119,10 @@ def _copies(telegram: FakeTelegram, message_id: int) -> list:
 
 def _in_general(telegram: FakeTelegram) -> list:
     return [m for m in telegram.messages if m.chat.id == GROUP and not m.message_thread_id]
+
+
+async def test_the_bot_keeps_no_aiogram_state_per_person(komek, telegram):
+    """Everything about a person is in the database: aiogram's FSM storage, unused, kept a
+    record for each person and chat the bot ever saw (memory that grew without bound)."""
+    await _menu(telegram, "ru")
+    assert not komek.dispatcher.storage.storage
