@@ -223,8 +223,10 @@ class Sender:
             if not await self.round():
                 if not self._inflight:
                     due = await self.outbox.next_due()
-                    if due is None or time.monotonic() + due >= deadline:
-                        return False  # what is left waits for a topic or a later retry
+                    if due is not None and time.monotonic() + due >= deadline:
+                        return False  # what is left waits for a retry after the deadline
+                # Nothing claimable this moment (a mark or a topic still being written, a
+                # lane's earlier row): look again until the deadline.
                 await asyncio.sleep(0.05)
         return False
 
