@@ -67,21 +67,21 @@ async def console(tmp_path, knowledge, database_url):
     )
     engine = await open_database(settings)
     sessions = make_sessions(engine)
+    yield await make_console(settings, sessions, KnowledgeStore(ROOT / "content", knowledge))
+    await engine.dispose()
+
+
+async def make_console(settings, sessions, store) -> Console:  # type: ignore[no-untyped-def]
+    """A console over these sessions, for which everyone but STRANGER is in the group."""
 
     async def member(user_id: int) -> bool:
         return user_id != STRANGER
 
     console = Console(
-        settings,
-        sessions,
-        KnowledgeStore(ROOT / "content", knowledge),
-        Catalogs(settings.locales_dir),
-        member,
-        GROUP,
+        settings, sessions, store, Catalogs(settings.locales_dir), member, settings.operator_chat_id
     )
     console.secret = await console_secret(sessions)
-    yield console
-    await engine.dispose()
+    return console
 
 
 @pytest.fixture

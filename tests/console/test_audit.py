@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console.app import Console, make_app
-from bot.console.auth import console_secret
-from bot.core.i18n import Catalogs
+from bot.console.app import make_app
 from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
-from tests.console.conftest import bot_settings, sign_in
+from tests.console.conftest import bot_settings, make_console, sign_in
 from tests.e2e.harness import Running
 from tests.e2e.test_operators import operator_command
 
@@ -25,18 +23,7 @@ async def test_audit_lists_console_sign_ins_and_exports(tmp_path, knowledge):
         try:
             await client.add_operator(ADMIN, first_name="Gulnar", status="administrator")
 
-            async def member(user_id: int) -> bool:
-                return True
-
-            console = Console(
-                settings,
-                komek.sessions,
-                komek.store,
-                Catalogs(settings.locales_dir),
-                member,
-                settings.operator_chat_id,
-            )
-            console.secret = await console_secret(komek.sessions)
+            console = await make_console(settings, komek.sessions, komek.store)
             async with TestClient(TestServer(make_app(console))) as web:
                 await sign_in(web, console, COORDINATOR)
                 page = await web.get("/export.csv?start=2026-11-01&end=2026-11-30")

@@ -8,13 +8,11 @@ import datetime as dt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console.app import Console, make_app
-from bot.console.auth import console_secret
-from bot.core.i18n import Catalogs
+from bot.console.app import make_app
 from bot.knowledge import KnowledgeStore
 from bot.sandbox.server import run_sandbox
 from db.models import QuestionOutcome, Ticket, TicketEvent
-from tests.console.conftest import COORDINATOR, STRANGER, bot_settings, sign_in
+from tests.console.conftest import COORDINATOR, bot_settings, make_console, sign_in
 from tests.console.test_console import END, PERIOD, START, at, sections
 from tests.e2e.harness import Running, button_data, new_person
 from tests.e2e.test_escalation import OPERATOR
@@ -38,7 +36,7 @@ async def test_the_bots_own_answers_are_counted_as_people_ask(tmp_path, knowledg
             await person.press(lost, "h:-", new_messages=1)  # passed to a person
             await person.says("и ещё вопрос")  # to the open ticket: not a question to the bot
 
-            console = await _console(settings, komek)
+            console = await make_console(settings, komek.sessions, komek.store)
             today = dt.datetime.now(console.tz).date()
             async with TestClient(TestServer(make_app(console))) as client:
                 await sign_in(client, console, COORDINATOR)
@@ -88,7 +86,7 @@ async def test_this_helped_and_talk_to_a_person_under_an_answer_are_counted(tmp_
             await person.press(answer, f"h:{entry}", new_messages=1)  # a ticket: handled in order
             stats = await operator_command(sandbox.client, OPERATOR, "/stats")
 
-            console = await _console(settings, komek)
+            console = await make_console(settings, komek.sessions, komek.store)
             today = dt.datetime.now(console.tz).date()
             async with TestClient(TestServer(make_app(console))) as client:
                 await sign_in(client, console, COORDINATOR)
@@ -302,21 +300,3 @@ async def test_the_queue_over_time_counts_every_wait(client, console):
     assert most[str(START - 4 * DAY)] == 1  # the Wednesday's ticket, released at 11:00
     assert most[str(START - DAY)] == 1 and most[sunday] == 1
     assert most[monday] == 2 and most[tuesday] == 2
-
-
-async def _console(settings, komek) -> Console:  # type: ignore[no-untyped-def]
-    """The console of the running bot, for which everyone but STRANGER is a member."""
-
-    async def member(user_id: int) -> bool:
-        return user_id != STRANGER
-
-    console = Console(
-        settings,
-        komek.sessions,
-        komek.store,
-        Catalogs(settings.locales_dir),
-        member,
-        settings.operator_chat_id,
-    )
-    console.secret = await console_secret(console.sessions)
-    return console
