@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from bot.config import ROOT
 from bot.content.problems import ContentInvalid
+from bot.core.engine import Knowledge
 from bot.knowledge import DEFAULT_CACHE_DIR, load_knowledge
 from nlu import langid
 
@@ -67,6 +69,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     _own_servers(os.environ["PYTEST_XDIST_WORKER"])
 
 
+@functools.cache
+def _seed_knowledge() -> Knowledge:
+    return load_knowledge(ROOT / "content")
+
+
 def pytest_configure(config):
     """The content's classifier and the language models are built once, by the first process,
     into the NLU cache (var/nlu-cache/, keyed by what they are built from); the test processes
@@ -75,12 +82,12 @@ def pytest_configure(config):
         langid.load_models(DEFAULT_CACHE_DIR)
         return
     try:
-        load_knowledge(ROOT / "content")
+        _seed_knowledge()  # with `-n 0` this process runs the tests too: kept for them
     except ContentInvalid:
         pass  # the tests that need the content report it
 
 
 @pytest.fixture(scope="session")
-def knowledge():
+def knowledge() -> Knowledge:
     """The seed content and its classifier, built once for the whole run."""
-    return load_knowledge(ROOT / "content")
+    return _seed_knowledge()
