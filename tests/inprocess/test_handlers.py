@@ -82,12 +82,24 @@ async def test_talking_to_a_person_threads_replies_both_ways(komek, telegram):
     # the answer as a reply to what they wrote.
     copy_id = telegram.copies[GROUP, asked]
     reply_to = {"message_id": copy_id, "date": 0, "chat": {"id": GROUP, "type": "supergroup"}}
-    telegram.operator_writes(
+    answered = telegram.operator_writes(
         OPERATOR, thread, "Здравствуйте! Сколько месяцев?", reply_to_message=reply_to
     )
     [relayed] = await soon(lambda: telegram.sent(PERSON, "copyMessage"))
     assert relayed.reply_parameters is not None
     assert relayed.reply_parameters.message_id == asked
+
+    # The person replies to that answer in their chat: in the topic, their message is a reply
+    # to the operator's.
+    reply_to = {
+        "message_id": telegram.copies[PERSON, answered],
+        "date": 0,
+        "chat": {"id": PERSON, "type": "private"},
+    }
+    again = telegram.person_writes(PERSON, "три месяца", reply_to_message=reply_to)
+    [copied] = await soon(lambda: _copies(telegram, again))
+    assert copied.reply_parameters is not None
+    assert copied.reply_parameters.message_id == answered
 
 
 async def test_without_the_right_to_make_topics_the_ticket_is_shown_in_general(komek, telegram):
