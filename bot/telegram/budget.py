@@ -25,8 +25,14 @@ CATCH_UP = 2 * PACE
 
 
 class Budget:
-    def __init__(self, enabled: bool = True, redis_url: str | None = None):
+    def __init__(
+        self,
+        enabled: bool = True,
+        redis_url: str | None = None,
+        per_group: RateLimitItem = PER_GROUP,
+    ):
         self.enabled = enabled
+        self.per_group = per_group  # a shorter window in tests, the same count a window
         storage: Storage = (
             RedisStorage(
                 redis_url.replace("redis", "async+redis", 1),
@@ -43,24 +49,26 @@ class Budget:
     def _items(self, chat_id: int) -> list[tuple[RateLimitItem, str]]:
         items = [(TOTAL, "all"), (PER_CHAT, str(chat_id))]
         if chat_id < 0:  # groups and supergroups have negative ids
-            items.append((PER_GROUP, str(chat_id)))
+            items.append((self.per_group, str(chat_id)))
         return items
 
     async def spend(self, chat_id: int, cost: int = 1) -> None:
-        """Wait until one more message to `chat_id` fits every budget, then take it."""
+        """Wait until `cost` more messages to `chat_id` (an album counts each part) fit every
+        budget, then take them. A budget smaller than the cost (an album of 3 in a chat's one
+        a second) is filled by it, not waited for forever: Telegram takes an album at once."""
         if not self.enabled:
             return
-        items = self._items(chat_id)
+        items = [(item, key, min(cost, item.amount)) for item, key in self._items(chat_id)]
         while True:
             async with self._turn:
                 full = [
                     (item, key)
-                    for item, key in items
-                    if not await self._limiter.test(item, "send", key, cost=cost)
+                    for item, key, part in items
+                    if not await self._limiter.test(item, "send", key, cost=part)
                 ]
                 if not full:
-                    for item, key in items:
-                        await self._limiter.hit(item, "send", key, cost=cost)
+                    for item, key, part in items:
+                        await self._limiter.hit(item, "send", key, cost=part)
                     now = time.monotonic()
                     wait = self._next - now
                     # A moment of delay may be made up (two messages' worth), never more.
