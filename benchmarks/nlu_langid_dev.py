@@ -2,9 +2,10 @@
 
 The targets are measured on FLORES-200 devtest (`benchmarks/nlu_langid.py`), which must never
 steer a choice. This script gives figures to choose on instead, from the training text
-itself: every fifth line of `nlu/data/langid/<lang>.txt` (by a stable hash) is held out, the
-language model is trained on the other lines, and the held-out lines are identified with
-no prior, cut to their first 3-8 words ("short") and whole, as written and typed plainly
+itself: every fifth line of `var/langid-corpus/<lang>.txt` (by a stable hash; the text that
+`scripts/langid_corpus.py --ud` writes outside git) is held out, the language model is
+trained on the other lines, and the held-out lines are identified with no prior, cut to
+their first 3-8 words ("short") and whole, as written and typed plainly
 (`scripts/make_plain_heldout.py`'s habits); Uzbek lines are also read in Cyrillic
 (`nlu.translit`). With `--external DIR`, text kept outside the repository is added as more
 development text (never trained on): `tg` lines of ParsText (merchantrayyan/ParsText, Tajik
@@ -136,7 +137,7 @@ def main() -> int:
         dev["external"] = external(args.external)
     dev["chat"] = chat()
     langid._Detectors.load()
-    langid._Detectors._model = LangModel(train)
+    langid._Detectors._model = LangModel.train(train)
     counts: dict[tuple, Counter] = defaultdict(Counter)
     confusions: Counter = Counter()
     for source, lang, typing, length, text in texts(dev, args.every):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.langmodel import DATA, LangModel
+from nlu.langmodel import LangModel
 from nlu.languages import OTHER, USER_LANGS
 
 _BASE = ("kk", "ky", "tg", "uz", "ru")  # what the detectors know; uz covers both scripts
@@ -75,8 +75,8 @@ class LangGuess:
 
 class _Detectors:
     """The models load once, on first use or by `load_models`: py3langid's (about 1 s, most of
-    it decompressing the model file) and ours (`nlu.langmodel`, about 8 s of training); from
-    the cache, 0.2 s."""
+    it decompressing the model file; from the cache, 0.2 s) and ours (`nlu.langmodel`, mapped
+    from its committed file)."""
 
     _lock = threading.Lock()
     _ident = None
@@ -92,15 +92,7 @@ class _Detectors:
 
                 langs = [*_BASE, *_OTHERS]
                 key = cache.digest("py3langid", langs, cache.source_hash(), cache.versions())
-                model_key = cache.digest(
-                    "langmodel",
-                    cache.source_hash(),
-                    cache.files_hash(DATA, ("*.txt",)),
-                    cache.versions(),
-                )
-                cls._model = cache.cached(
-                    cache_dir, "langmodel", model_key, LangModel, LangModel.build
-                )
+                cls._model = LangModel.load()
                 full = functools.cache(lambda: _py3langid(langs))
                 weights = cache.cached(
                     cache_dir, "py3langid", key, _Weights, lambda: _Weights.of(full())

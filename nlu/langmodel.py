@@ -6,18 +6,25 @@ cld2) lose Kazakh to Kyrgyz then, and take all Latin text for Uzbek. This model 
 script-neutral key of `nlu.normalize.fold` (plain letters, Latin spelling), so Cyrillic,
 plain-typed and Latin-typed text of one language look alike to it.
 
-Training text is `nlu/data/langid/<lang>.txt` (see its README: the project's own content,
-Universal Dependencies and KazNERD sentences), each line also in 2-8 word pieces, and each
-Cyrillic piece also typed in Latin the ways people do (ж as j or zh, қ as q or k, ы as y or
-i: `TYPED`, drawn at random with a fixed seed). Multinomial naive Bayes over char 1-5-grams
-of words (a 5-gram with its spaces is a whole three-letter word: "дар", "жок"):
-training takes a few seconds, kept in the NLU cache; scoring a message takes about 0.3 ms.
+The trained model is one committed file, `nlu/data/langmodel.npz` (its README says what it
+was trained on), loaded memory-mapped at start-up (`LangModel.load`): no training then.
+`scripts/langid_corpus.py` writes the training text to `var/langid-corpus/<lang>.txt`
+(outside git: the project's own content and sentences of fetched public corpora) and trains
+the model from it (`LangModel.train`): each line also in 2-8 word pieces, and each Cyrillic
+piece also typed in Latin the ways people do (ж as j or zh, қ as q or k, ы as y or i:
+`TYPED`, drawn at random with a fixed seed). Multinomial naive Bayes over char 1-5-grams of
+words (a 5-gram with its spaces is a whole three-letter word: "дар", "жок"): training takes
+a few seconds; scoring a message takes about 0.3 ms.
 """
 
 from __future__ import annotations
 
+import json
+import mmap
 import random
 import re
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +33,8 @@ from nlu.index import char_ngrams
 from nlu.normalize import fold
 
 LANGS = ("kk", "ky", "tg", "uz", "ru", "other")  # "other": none of ours, in Latin letters
-DATA = Path(__file__).resolve().parent / "data" / "langid"
+ARTIFACT = Path(__file__).resolve().parent / "data" / "langmodel.npz"
+CORPUS = Path(__file__).resolve().parent.parent / "var" / "langid-corpus"  # not in git
 SEED = 20261203
 NGRAMS = (1, 5)  # characters, within words
 MAX_BYTES = 8  # of an n-gram in UTF-8
@@ -117,11 +125,32 @@ def training_set(lines_by_lang: dict[str, list[str]], seed: int = SEED):  # type
     return keys, labels
 
 
-def corpus(folder: Path = DATA) -> dict[str, list[str]]:
+def corpus(folder: Path = CORPUS) -> dict[str, list[str]]:
+    """The training text that `scripts/langid_corpus.py` wrote, one line a text."""
     return {
         lang: [s for s in (folder / f"{lang}.txt").read_text("utf-8").splitlines() if s.strip()]
         for lang in LANGS
     }
+
+
+# Letters and spellings whose fold the model was trained on: a change of `fold` that moves
+# any of them makes the committed model stale.
+_FOLD_PROBE = " ".join(
+    [
+        *sorted(set(TYPED) | set(_SIMPLE)),
+        *"abcdefghijklmnopqrstuvwxyz'’ʻ",
+        *"o‘g‘ sh ch zh kh gh ng sch ye ts ёрдам ещё iшкi".split(),
+    ]
+)
+
+
+def features() -> dict[str, object]:
+    """What scoring reads a text as: recorded in the model file, checked when it loads."""
+    return {"ngrams": list(NGRAMS), "max_bytes": MAX_BYTES, "fold": fold(_FOLD_PROBE)}
+
+
+class StaleModel(RuntimeError):
+    """The model file was trained on other features than the code's."""
 
 
 class LangModel:
@@ -131,9 +160,18 @@ class LangModel:
     short text without their per-call overhead (2 ms there, 0.3 ms here). Its n-grams are
     kept as one sorted array of UTF-8 bytes (`fold` keys are nearly all ASCII: 8 bytes an
     n-gram where NumPy's str array took 20) and their log-probabilities as float16 (within
-    0.008 of float32's, for half the bytes): 3.3 MiB in all."""
+    0.008 of float32's, for half the bytes): 3.3 MiB in all, pages of the model file."""
 
-    def __init__(self, lines_by_lang: dict[str, list[str]]):
+    def __init__(
+        self, langs: tuple[str, ...], terms: np.ndarray, idf: np.ndarray, log_probs: np.ndarray
+    ):
+        self.langs = langs
+        self._terms = terms  # (features,) sorted n-grams, UTF-8
+        self._idf = idf  # (features,) float32
+        self._log_probs = log_probs  # (features, languages) float16
+
+    @classmethod
+    def train(cls, lines_by_lang: dict[str, list[str]]) -> LangModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.naive_bayes import MultinomialNB
 
@@ -143,18 +181,47 @@ class LangModel:
         )
         # Uniform priors: how much text a language has says nothing of who writes.
         nb = MultinomialNB(alpha=0.05, fit_prior=False).fit(vectorizer.fit_transform(keys), labels)
-        self.langs: tuple[str, ...] = tuple(str(c) for c in nb.classes_)
         # n-grams of other scripts (over 8 bytes: a Japanese name in one line) are left out
         terms = [t for t in sorted(vectorizer.vocabulary_) if len(t.encode()) <= MAX_BYTES]
         columns = [vectorizer.vocabulary_[term] for term in terms]
-        self._terms = np.array([term.encode() for term in terms], dtype=f"S{MAX_BYTES}")
-        self._idf = vectorizer.idf_[columns].astype(np.float32)
-        # (features, languages): each n-gram's log-probability per language
-        self._log_probs = np.ascontiguousarray(nb.feature_log_prob_.T[columns], dtype=np.float16)
+        return cls(
+            tuple(str(c) for c in nb.classes_),
+            np.array([term.encode() for term in terms], dtype=f"S{MAX_BYTES}"),
+            vectorizer.idf_[columns].astype(np.float32),
+            np.ascontiguousarray(nb.feature_log_prob_.T[columns], dtype=np.float16),
+        )
+
+    def save(self, path: Path = ARTIFACT, **about: object) -> None:
+        """One uncompressed .npz (so that `load` can map it): the arrays, the languages and
+        `features()` with `about` (where the training text came from) as JSON."""
+        meta = json.dumps({"features": features(), **about}, ensure_ascii=False, sort_keys=True)
+        np.savez(
+            path,
+            terms=self._terms,
+            idf=self._idf,
+            log_probs=self._log_probs,
+            langs=np.array(self.langs),
+            meta=np.array(meta),
+        )
 
     @classmethod
-    def build(cls) -> LangModel:
-        return cls(corpus())
+    def load(cls, path: Path = ARTIFACT) -> LangModel:
+        """The model of `path`, its arrays memory-mapped read-only (pages the bot's processes
+        share and the kernel may drop); `StaleModel` if the code reads text otherwise."""
+        arrays = _mapped_npz(path)
+        recorded, expected = json.loads(str(arrays["meta"]))["features"], features()
+        changed = [
+            f"{key} {recorded.get(key)!r} in the file, {expected.get(key)!r} in the code"
+            for key in sorted({*recorded, *expected})
+            if recorded.get(key) != expected.get(key)
+        ]
+        if changed:
+            raise StaleModel(
+                f"{path} is stale: {'; '.join(changed)}. Train it again:"
+                " .venv/bin/python scripts/langid_corpus.py --ud /work/.mirror"
+            )
+        langs = tuple(str(lang) for lang in arrays["langs"])
+        return cls(langs, arrays["terms"], arrays["idf"], arrays["log_probs"])
 
     def log_probs(self, text: str) -> dict[str, float]:
         """Log-probabilities of the languages for `text` (any script); empty without letters."""
@@ -173,3 +240,33 @@ class LangModel:
         joint -= joint.max()
         joint -= np.log(np.exp(joint).sum())
         return dict(zip(self.langs, joint.tolist(), strict=True))
+
+
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _mapped_npz(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed .npz (`np.savez`), mapped read-only from the file:
+    `np.load` maps a .npy but reads a .npz into memory. Object arrays are refused."""
+    arrays = {}
+    with path.open("rb") as f, zipfile.ZipFile(f) as archive:
+        view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path}: {info.filename} is compressed")
+            f.seek(info.header_offset + 26)  # the member's local header: its name's and
+            name_length, extra_length = struct.unpack("<HH", f.read(4))  # extra's lengths
+            f.seek(info.header_offset + 30 + name_length + extra_length)
+            read_header = _NPY_HEADERS.get(np.lib.format.read_magic(f))
+            if read_header is None:
+                raise ValueError(f"{path}: {info.filename} is not a .npy of version 1 or 2")
+            shape, fortran, dtype = read_header(f)
+            if dtype.hasobject:
+                raise ValueError(f"{path}: {info.filename} holds objects")
+            order = "F" if fortran else "C"
+            array = np.ndarray(shape, dtype, buffer=view, offset=f.tell(), order=order)
+            arrays[info.filename.removesuffix(".npy")] = array
+    return arrays

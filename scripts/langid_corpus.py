@@ -1,4 +1,8 @@
-"""Write nlu/data/langid/<lang>.txt: the training text of the language-identification model.
+"""Write the training text of the language-identification model and train it.
+
+The text goes to var/langid-corpus/<lang>.txt, outside git: it holds sentences of fetched
+public corpora, which are not committed. The model trained from it is committed, as
+nlu/data/langmodel.npz (see nlu/data/README.md for its sources, their commits and licences).
 
 Two kinds of text, one line each:
 - the project's own: every example question, answer, title and urgent phrase of
@@ -15,12 +19,16 @@ There is no Tajik treebank; Tajik is the project's own text only.
 
 Test data is never read: not ../shared/eval/, nor tests/data/, nor Tatoeba or NTREX.
 
-    .venv/bin/python scripts/langid_corpus.py --ud /work/.mirror
+    .venv/bin/python scripts/langid_corpus.py --ud /work/.mirror   # write the text, train
+    .venv/bin/python scripts/langid_corpus.py                      # train on the text there
+
+`--ud` needs the snapshots named below (the tool library's `fetch`, or `git clone`).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import subprocess
 import sys
@@ -29,8 +37,10 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "nlu" / "data" / "langid"
-LANGS = ("kk", "ky", "tg", "uz", "ru", "other")
+sys.path.insert(0, str(ROOT))
+
+from nlu.langmodel import ARTIFACT, CORPUS, LANGS, LangModel, corpus  # noqa: E402
+
 # treebank, file, language: every split is used (their "test" is a parser's test, not ours).
 TREEBANKS = (
     ("UD_Kazakh-KTB", "kk_ktb-ud-train.conllu", "kk"),
@@ -56,23 +66,28 @@ _YAML = YAML(typ="safe")
 _SKIP_KEYS = {"source", "sources", "reviewed", "review_by", "url", "id", "topic", "contact"}
 
 
-def _read_treebank(root: Path, name: str, file: str) -> str:
-    """A treebank file from a working copy, or from a bare snapshot's HEAD."""
+def _git(bare: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(bare), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _read_treebank(root: Path, name: str, file: str, commits: dict[str, str]) -> str:
+    """A treebank file from a working copy, or from a bare snapshot's HEAD (its commit is
+    noted in `commits`)."""
     for candidate in (
         root / name,
         root / f"UniversalDependencies+{name}",
         root / name.split("+")[-1],
     ):
+        if (candidate / ".git").exists():
+            commits[name] = _git(candidate, "rev-parse", "HEAD").strip()
         if (candidate / file).is_file():
             return (candidate / file).read_text(encoding="utf-8")
         bare = candidate / "repo"
         if bare.is_dir():
-            return subprocess.run(
-                ["git", "-C", str(bare), "show", f"HEAD:{file}"],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
+            commits[name] = _git(bare, "rev-parse", "HEAD").strip()
+            return _git(bare, "show", f"HEAD:{file}")
     raise SystemExit(f"error: {name}/{file} not found under {root}")
 
 
@@ -127,21 +142,41 @@ def own_text(lang: str) -> list[str]:
     return lines
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ud", type=Path, required=True, help="folder with the treebanks")
-    args = parser.parse_args()
-    TARGET.mkdir(parents=True, exist_ok=True)
+def write_corpus(snapshots: Path, folder: Path) -> dict[str, str]:
+    """The training text in `folder`, one file a language; returns the snapshots' commits."""
+    commits: dict[str, str] = {}
     by_lang: dict[str, list[str]] = {lang: own_text(lang) for lang in LANGS if lang != "other"}
     by_lang["other"] = []
     for name, file, lang in TREEBANKS:
-        lines = _lines("\n".join(_TEXT.findall(_read_treebank(args.ud, name, file))))
+        lines = _lines("\n".join(_TEXT.findall(_read_treebank(snapshots, name, file, commits))))
         by_lang[lang] += lines[:OTHER_PER_TREEBANK] if lang == "other" else lines
-    by_lang["kk"] += kaznerd(_read_treebank(args.ud, *KAZNERD))[::KAZNERD_EVERY]
+    by_lang["kk"] += kaznerd(_read_treebank(snapshots, *KAZNERD, commits))[::KAZNERD_EVERY]
+    folder.mkdir(parents=True, exist_ok=True)
     for lang, lines in by_lang.items():
         unique = list(dict.fromkeys(lines))
-        (TARGET / f"{lang}.txt").write_text("\n".join(unique) + "\n", encoding="utf-8")
-        print(f"{lang}: {len(unique)} lines, {sum(len(s) for s in unique)} characters")
+        (folder / f"{lang}.txt").write_text("\n".join(unique) + "\n", encoding="utf-8")
+    return commits
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--ud", type=Path, help="folder of the snapshots (/work/.mirror): write the text anew"
+    )
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the text's folder")
+    parser.add_argument("--model", type=Path, default=ARTIFACT, help="the model file")
+    args = parser.parse_args()
+    commits = write_corpus(args.ud, args.corpus) if args.ud else {}
+    lines = corpus(args.corpus)
+    text = {lang: "\n".join(lines[lang]).encode("utf-8") for lang in LANGS}
+    for lang in LANGS:
+        print(f"{lang}: {len(lines[lang])} lines, {len(text[lang])} bytes")
+    about = {
+        "corpus_sha256": {lang: hashlib.sha256(text[lang]).hexdigest()[:16] for lang in LANGS},
+        **({"snapshots": commits} if commits else {}),
+    }
+    LangModel.train(lines).save(args.model, **about)
+    print(f"{args.model.relative_to(ROOT)}: {args.model.stat().st_size} bytes")
     return 0
 
 
