@@ -168,6 +168,7 @@ class Sender:
         self._inflight: set[asyncio.Task] = set()
         self._last_check = 0.0
         self._marks = Marks(outbox)
+        self.topic_retry = TOPIC_RETRY
         if _hold_response_model not in bot.session.middleware:
             bot.session.middleware(_hold_response_model)
 
@@ -255,7 +256,7 @@ class Sender:
                 await self.outbox.sent(rows, [None] * len(rows))
                 return
             name = method.__api_method__
-            await self.budget.spend(row.chat_id, cost=len(rows))  # an album counts each part
+            await self.budget.spend(row.chat_id, cost=len(rows))
             result = await self.bot(method)
             ids = _result_ids(result)
             waited = await self._marks.sent(
@@ -402,10 +403,10 @@ class Sender:
 
     async def _topic_refused(self, row: Row, error: str, first: bool, header: str) -> None:
         """Telegram will not make the topic: the ticket is shown in General meanwhile, the
-        administrator is told once, and the topic is tried again every TOPIC_RETRY seconds."""
+        administrator is told once, and the topic is tried again every `topic_retry` seconds."""
         assert row.ticket_id is not None
         log.error("cannot create a topic for ticket %s: %s", row.ticket_id, error)
-        await self.outbox.retry(row, TOPIC_RETRY, error)
+        await self.outbox.retry(row, self.topic_retry, error)
         async with self.sessions.unit() as session:
             await self.helpdesk.tickets.topic_failed(row.ticket_id, error)
             if first:
