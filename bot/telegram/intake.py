@@ -41,7 +41,26 @@ from db.repositories import _insert
 log = logging.getLogger(__name__)
 
 
-PROCESS = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+HOST = socket.gethostname()[:30]
+PROCESS = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def gone(process: str) -> bool:
+    """`process` (a PROCESS, or a worker name made from one) surely ended: it ran on this
+    machine and its pid is free. A process killed with SIGKILL and started again (systemd,
+    the one process of SQLite) takes its work and the poll back at once instead of waiting
+    for leases to run out. Another machine's, or a reused pid: not known, so not gone."""
+    host, _, rest = process.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != HOST or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
 
 
 def worker_name(role: str) -> str:
@@ -74,11 +93,13 @@ class Heartbeat:
         now = utcnow()
         released = 0
         async with self._sessions.apart() as session:
-            live = set(
-                await session.scalars(
+            live = {
+                holder
+                for holder in await session.scalars(
                     select(Lease.holder).where(Lease.name.like("p:%"), Lease.until >= now)
                 )
-            )
+                if not gone(holder)
+            }
             await session.execute(
                 delete(Lease).where(
                     Lease.name.like("p:%"), Lease.until < now - dt.timedelta(days=1)
@@ -126,7 +147,8 @@ class LostClaim(Exception):
 
 class PollerLease:
     """Only one process polls Telegram at a time (two would end each other's polls with
-    409 Conflict). The lease is a row renewed on every poll; a dead holder's runs out."""
+    409 Conflict). The lease is a row renewed on every poll; a dead holder's runs out, or
+    is taken at once when it is `gone`."""
 
     def __init__(self, sessions: Sessions, holder: str, ttl: dt.timedelta):
         self._sessions = sessions
@@ -153,12 +175,13 @@ class PollerLease:
                 .values(name="poller", holder=self.holder, until=now + self.ttl)
                 .on_conflict_do_nothing(index_elements=["name"])
             )
+            holder = await session.scalar(select(Lease.holder).where(Lease.name == "poller"))
+            free = (Lease.holder == self.holder) | (Lease.until < now)
+            if holder is not None and gone(holder):  # its holder was killed on this machine
+                free = free | (Lease.holder == holder)
             result = await session.execute(
                 update(Lease)
-                .where(
-                    Lease.name == "poller",
-                    (Lease.holder == self.holder) | (Lease.until < now),
-                )
+                .where(Lease.name == "poller", free)
                 .values(holder=self.holder, until=now + self.ttl)
             )
             return result.rowcount == 1

@@ -78,11 +78,16 @@ async def person_script(client: SandboxClient, uid: int, done: collections.Count
     return written
 
 
-async def _killer(bot: BotProcess, moments: list[float], started: float, kills: list) -> None:
+async def _killer(bot: BotProcess, moments: list[int], done: collections.Counter, kills: list):
+    """Kill the bot when the people have done `moments` actions: always under load (moments
+    in seconds once fell after the last action on a fast run)."""
+    last = 0
     for moment in moments:
-        await asyncio.sleep(max(moment - (time.monotonic() - started), 0))
+        last = max(moment, last + 50)  # and 50 actions after a restart before the next kill
+        while sum(done.values()) < last:  # noqa: ASYNC110 (a counter of 100 tasks)
+            await asyncio.sleep(0.05)
         await bot.kill()
-        kills.append(round(time.monotonic() - started, 1))
+        kills.append(sum(done.values()))
         await bot.start()
 
 
@@ -112,13 +117,12 @@ async def test_sigkill_three_times_under_load_loses_nothing(sandbox, database_ur
     for uid in ids:
         await client.create_user(uid, language_code="ru")
     rng = random.Random(SEED)
-    moments = sorted(rng.uniform(20, 70) for _ in range(3))
-    kills: list[float] = []
+    moments = sorted(rng.randrange(100, 800) for _ in range(3))  # actions done, of 1,000
+    kills: list[int] = []
     done: collections.Counter = collections.Counter()
     await bot.start()
     try:
-        started = time.monotonic()
-        killer = asyncio.create_task(_killer(bot, moments, started, kills))
+        killer = asyncio.create_task(_killer(bot, moments, done, kills))
         written = await asyncio.gather(*(person_script(client, uid, done) for uid in ids))
         await killer
         group = client.operator_chat_id
@@ -159,7 +163,7 @@ async def test_sigkill_three_times_under_load_loses_nothing(sandbox, database_ur
         for uid in ids:
             repeated += _duplicates(await client.messages(uid, from_bot=True))
         print(
-            f"\nkills at {kills} s; actions done {sum(done.values())} ({dict(done)}); "
+            f"\nkills after {kills} actions; actions done {sum(done.values())} ({dict(done)}); "
             f"repeated messages: {repeated} (at most {IN_FLIGHT} in flight per kill); "
             f"topics made twice: {doubled}"
         )
