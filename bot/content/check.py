@@ -35,9 +35,10 @@ def check_content(
     content_dir: Path, today: dt.date | None = None
 ) -> tuple[Content | None, list[Problem]]:
     """The content, if it can be read, and every problem in it."""
-    content, problems = read_content(content_dir)
+    docs: dict[str, YamlFile | None] = {}
+    content, problems = read_content(content_dir, docs)
     if content is not None:
-        lines = _Lines(content_dir)
+        lines = _Lines(content_dir, docs)
         # A file that cannot be read is one error, not one per text it would have held.
         unreadable = {p.file for p in problems if p.message.startswith(UNREADABLE)}
         langs = [lang for lang in USER_LANGS if f"content/faq/{lang}.yaml" not in unreadable]
@@ -55,8 +56,8 @@ def check_content(
 class _Lines:
     """Finds the line of an entry's field in faq/<lang>.yaml and entries.yaml for messages."""
 
-    def __init__(self, root: Path):
-        self._docs: dict[str, YamlFile | None] = {}
+    def __init__(self, root: Path, docs: dict[str, YamlFile | None]):
+        self._docs = docs  # the files the content was read from, parsed once
         self.root = root
 
     def doc(self, relpath: str) -> YamlFile | None:

@@ -18,20 +18,26 @@ ID = re.compile(r"^[a-z][a-z0-9_]*$")
 DERIVED = {"uz-Cyrl": "uz"}  # variant -> the variant it is transliterated from when missing
 
 
-def read_content(root: Path) -> tuple[Content | None, list[Problem]]:
-    """Load what can be loaded; return it with every problem found (errors and warnings)."""
-    reader = _Reader(root)
+def read_content(
+    root: Path, docs: dict[str, YamlFile | None] | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Load what can be loaded; return it with every problem found (errors and warnings).
+    The files parsed are put in `docs` by their path under `root`, for a caller who needs
+    their lines too (parsing them takes most of a check's time)."""
+    reader = _Reader(root, {} if docs is None else docs)
     return reader.read(), sorted(set(reader.problems))
 
 
 class _Reader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, docs: dict[str, YamlFile | None]):
         self.root = root
+        self.docs = docs
         self.problems: list[Problem] = []
 
     def _open(self, relpath: str) -> YamlFile | None:
         path = self.root / relpath
         doc, problems = read_yaml(path, f"content/{relpath}")
+        self.docs[relpath] = doc
         self.problems += problems
         if doc is not None and not isinstance(doc.data, dict):
             self.problems.append(Problem(doc.label, 1, ERROR, "expected a mapping at the top"))
