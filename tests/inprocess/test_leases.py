@@ -55,7 +55,11 @@ async def _poller_held_by(sessions, holder: str) -> None:
         session.add(Lease(name="poller", holder=holder, until=utcnow() + dt.timedelta(seconds=30)))
 
 
-@pytest.mark.parametrize(("holder", "taken"), [(DEAD, True), (ALIVE, False), (ELSEWHERE, False)])
+@pytest.mark.parametrize(
+    ("holder", "taken"),
+    [(DEAD, True), (ALIVE, False), (ELSEWHERE, False)],
+    ids=["ended here", "alive here", "elsewhere"],  # pids differ between test processes
+)
 async def test_the_poll_of_a_killed_process_is_taken_at_once(sessions, holder, taken):
     await _poller_held_by(sessions, f"{holder}/poller")
     lease = PollerLease(sessions, worker_name("poller"), dt.timedelta(seconds=30))
