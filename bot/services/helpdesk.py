@@ -306,8 +306,9 @@ class Helpdesk:
         entities: list[dict] | None = None,
     ) -> bool:
         """A message relayed from the person's chat (or from the topic) was edited there: its
-        copy on the other side is edited the same way. False when it was never relayed (a
-        question the bot answered itself, a `//` note)."""
+        copy on the other side is edited the same way, and the ticket's history says the new
+        text. False when it was never relayed (a question the bot answered itself, a `//`
+        note)."""
         if by_person:
             copy = await self.tickets.linked_group_message(ticket.user_id, message_id)
             chat, lane = self.group.id, topic_lane(ticket.id)
@@ -318,6 +319,13 @@ class Helpdesk:
             return False
         await self.outbox.relay_edit(
             chat, copy, text, caption=caption, lane=lane, entities=entities
+        )
+        # The history keeps what the message says now (its id in the person's chat finds it).
+        await self.tickets.revise(
+            ticket.id,
+            message_id if by_person else copy,
+            Direction.IN if by_person else Direction.OUT,
+            mask(text),
         )
         return True
 

@@ -235,6 +235,21 @@ class Tickets:
                 )
             )
 
+    async def revise(
+        self, ticket_id: int, user_message_id: int, direction: Direction, text: str
+    ) -> None:
+        """A relayed message was edited: its stored text (masked) becomes the new one."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(TicketMessage)
+                .where(
+                    TicketMessage.ticket_id == ticket_id,
+                    TicketMessage.user_message_id == user_message_id,
+                    TicketMessage.direction == direction,
+                )
+                .values(text=text)
+            )
+
     async def history(self, ticket_id: int) -> list[HistoryLine]:
         async with self._sessions.begin() as session:
             rows = await session.scalars(

@@ -273,6 +273,11 @@ async def test_edits_are_relayed_both_ways(bot, person, client):
     await eventually(lambda: _nothing_left(bot.komek))
     mine = await client.messages(person.id, from_bot=True, after_id=written["message_id"])
     assert [m["text"] for m in mine] == ["Сколько месяцев вам не платят?"]  # no note, no copy
+    # The ticket's history (the console's, `/history`) says what the messages say now.
+    [ticket_id] = {int(topic["name"].removeprefix("🆘 ").split(" ")[0].lstrip("#"))}
+    texts = [line.text for line in await bot.komek.helpdesk.tickets.history(ticket_id)]
+    assert "я работаю на стройке" in texts and "Сколько месяцев вам не платят?" in texts
+    assert "я работаю на строке" not in texts and "Сколько вам должны?" not in texts
 
 
 async def _nothing_left(komek) -> bool:  # type: ignore[no-untyped-def]
