@@ -21,6 +21,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -41,15 +42,27 @@ from db.repositories import _insert
 log = logging.getLogger(__name__)
 
 
-HOST = socket.gethostname()[:30]
+def _pid_space() -> str:
+    """Which processes `os.kill(pid, 0)` can see: the host name, with a digest of the
+    kernel's boot and the pid namespace (two machines, or two containers, that share a host
+    name are still told apart)."""
+    parts = [socket.gethostname()]
+    with contextlib.suppress(OSError):
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    with contextlib.suppress(OSError):
+        parts.append(os.readlink("/proc/self/ns/pid"))
+    return f"{parts[0][:20]}~{hashlib.sha1(chr(10).join(parts).encode()).hexdigest()[:8]}"
+
+
+HOST = _pid_space()
 PROCESS = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def gone(process: str) -> bool:
-    """`process` (a PROCESS, or a worker name made from one) surely ended: it ran on this
-    machine and its pid is free. A process killed with SIGKILL and started again (systemd,
-    the one process of SQLite) takes its work and the poll back at once instead of waiting
-    for leases to run out. Another machine's, or a reused pid: not known, so not gone."""
+    """`process` (a PROCESS, or a worker name made from one) surely ended: it ran in this
+    machine's pid space and its pid is free. A process killed with SIGKILL and started again
+    (systemd, the one process of SQLite) takes its work and the poll back at once instead of
+    waiting for leases to run out. Another machine's, or a reused pid: not known, not gone."""
     host, _, rest = process.partition(":")
     pid = rest.split(":", 1)[0]
     if host != HOST or not pid.isdigit() or int(pid) == os.getpid():
