@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import subprocess
 import sys
 
@@ -32,12 +33,15 @@ def _ended_pid() -> int:
 DEAD = f"{HOST}:{_ended_pid()}:0badcafe"
 ALIVE = f"{HOST}:{os.getppid()}:0badcafe"  # the process that started this one
 ELSEWHERE = f"another-machine:{_ended_pid()}:0badcafe"
+# A machine (or container) of the same host name: another kernel or pid namespace.
+SAME_NAME = f"{socket.gethostname()[:20]}~00000000:{_ended_pid()}:0badcafe"
 
 
 def test_only_an_ended_process_of_this_machine_is_gone():
     assert gone(DEAD) and gone(f"{DEAD}/poller")
     assert not gone(ALIVE)
     assert not gone(ELSEWHERE)  # its pid says nothing here: its leases run out instead
+    assert not gone(SAME_NAME)
     assert not gone(PROCESS) and not gone(worker_name("poller"))  # this process
 
 
